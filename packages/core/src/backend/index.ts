@@ -1,0 +1,3 @@
+export { tf } from './tf';
+export * from './init';
+export * from './wasm-overrides';

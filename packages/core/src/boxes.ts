@@ -1,0 +1,137 @@
+/**
+ * Box conversions and pairwise IoU / generalised IoU, for tfjs tensors (differentiable) and for plain
+ * arrays (host-side code: matching, evaluation, data). Boxes are `cxcywh` or `xyxy` as named.
+ *
+ * Pairwise tensor ops broadcast both operands to the full `[..., N, M]` shape before `minimum`/`maximum`:
+ * tfjs returns wrongly shaped gradients for those two ops when their inputs broadcast.
+ */
+import { tf } from './backend/tf';
+import type { Tensor } from '@tensorflow/tfjs-core';
+
+// ---------------------------------------------------------------- tensors
+
+/** `[..., 4]` cxcywh → xyxy. */
+export function cxcywhToXyxy(b: Tensor): Tensor {
+  return tf.tidy(() => {
+    const [cx, cy, w, h] = tf.unstack(b, -1);
+    const hw = tf.mul(w, 0.5);
+    const hh = tf.mul(h, 0.5);
+    return tf.stack([tf.sub(cx, hw), tf.sub(cy, hh), tf.add(cx, hw), tf.add(cy, hh)], -1);
+  });
+}
+
+/** `[..., 4]` xyxy → cxcywh. */
+export function xyxyToCxcywh(b: Tensor): Tensor {
+  return tf.tidy(() => {
+    const [x0, y0, x1, y1] = tf.unstack(b, -1);
+    return tf.stack(
+      [tf.mul(tf.add(x0, x1), 0.5), tf.mul(tf.add(y0, y1), 0.5), tf.sub(x1, x0), tf.sub(y1, y0)],
+      -1,
+    );
+  });
+}
+
+/** `[..., 4]` xyxy → `[...]` area. */
+export function boxArea(b: Tensor): Tensor {
+  return tf.tidy(() => {
+    const [x0, y0, x1, y1] = tf.unstack(b, -1);
+    return tf.mul(tf.sub(x1, x0), tf.sub(y1, y0));
+  });
+}
+
+/** Broadcasts `a` `[..., N, 4]` and `b` `[M, 4]` (or `[..., M, 4]`) to `[..., N, M, 4]` each. */
+function pairUp(a: Tensor, b: Tensor): [Tensor, Tensor] {
+  const lead = a.shape.slice(0, -2);
+  const n = a.shape[a.rank - 2];
+  const m = b.shape[b.rank - 2];
+  const full = [...lead, n, m, 4];
+  const ae = tf.broadcastTo(tf.expandDims(a, -2), full);
+  const be = tf.broadcastTo(tf.expandDims(b, -3), full);
+  return [ae, be];
+}
+
+interface PairGeometry {
+  inter: Tensor;
+  union: Tensor;
+  enclosing: Tensor;
+}
+
+function pairGeometry(a: Tensor, b: Tensor): PairGeometry {
+  const [ae, be] = pairUp(a, b);
+  const [ax0, ay0, ax1, ay1] = tf.unstack(ae, -1);
+  const [bx0, by0, bx1, by1] = tf.unstack(be, -1);
+  const iw = tf.relu(tf.sub(tf.minimum(ax1, bx1), tf.maximum(ax0, bx0)));
+  const ih = tf.relu(tf.sub(tf.minimum(ay1, by1), tf.maximum(ay0, by0)));
+  const inter = tf.mul(iw, ih);
+  const areaA = tf.mul(tf.sub(ax1, ax0), tf.sub(ay1, ay0));
+  const areaB = tf.mul(tf.sub(bx1, bx0), tf.sub(by1, by0));
+  const union = tf.sub(tf.add(areaA, areaB), inter);
+  const ew = tf.sub(tf.maximum(ax1, bx1), tf.minimum(ax0, bx0));
+  const eh = tf.sub(tf.maximum(ay1, by1), tf.minimum(ay0, by0));
+  const enclosing = tf.mul(tf.relu(ew), tf.relu(eh));
+  return { inter, union, enclosing };
+}
+
+/** Pairwise IoU of xyxy boxes: `[..., N, 4]` × `[M, 4]` → `[..., N, M]`. */
+export function pairwiseIou(a: Tensor, b: Tensor): Tensor {
+  return tf.tidy(() => {
+    const { inter, union } = pairGeometry(a, b);
+    return tf.div(inter, union);
+  });
+}
+
+/** Pairwise generalised IoU (Rezatofighi et al. 2019) of xyxy boxes: `[..., N, M]`. */
+export function pairwiseGiou(a: Tensor, b: Tensor): Tensor {
+  return tf.tidy(() => {
+    const { inter, union, enclosing } = pairGeometry(a, b);
+    const iou = tf.div(inter, union);
+    return tf.sub(iou, tf.div(tf.sub(enclosing, union), enclosing));
+  });
+}
+
+// ---------------------------------------------------------------- plain arrays
+
+export type Box = readonly [number, number, number, number];
+
+export function cxcywhToXyxyArray([cx, cy, w, h]: Box): Box {
+  return [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
+}
+
+export function xyxyToCxcywhArray([x0, y0, x1, y1]: Box): Box {
+  return [(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0];
+}
+
+/** COCO `[x, y, w, h]` → xyxy. */
+export function xywhToXyxyArray([x, y, w, h]: Box): Box {
+  return [x, y, x + w, y + h];
+}
+
+function geometry(a: Box, b: Box): { inter: number; union: number; enclosing: number } {
+  const iw = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
+  const ih = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+  const inter = iw * ih;
+  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
+  const enclosing =
+    Math.max(0, Math.max(a[2], b[2]) - Math.min(a[0], b[0])) * Math.max(0, Math.max(a[3], b[3]) - Math.min(a[1], b[1]));
+  return { inter, union, enclosing };
+}
+
+/** IoU of two xyxy boxes. */
+export function iouArray(a: Box, b: Box): number {
+  const { inter, union } = geometry(a, b);
+  return inter / union;
+}
+
+/** Generalised IoU of two xyxy boxes. */
+export function giouArray(a: Box, b: Box): number {
+  const { inter, union, enclosing } = geometry(a, b);
+  return inter / union - (enclosing - union) / enclosing;
+}
+
+/** Pairwise IoU (or GIoU) of xyxy box lists, row-major `a.length × b.length` float64. */
+export function pairwiseArray(a: readonly Box[], b: readonly Box[], kind: 'iou' | 'giou' = 'iou'): Float64Array {
+  const out = new Float64Array(a.length * b.length);
+  const f = kind === 'iou' ? iouArray : giouArray;
+  for (let i = 0; i < a.length; i++) for (let j = 0; j < b.length; j++) out[i * b.length + j] = f(a[i], b[j]);
+  return out;
+}

@@ -1,0 +1,19 @@
+import type { Tensor4D } from '@tensorflow/tfjs-core';
+import type { ImageBatch } from './tensors';
+import type { ParameterOwner } from './parameter-owner';
+
+/** Multi-scale features: one NHWC map per level, finest first. */
+export interface FeaturePyramid {
+  /** `[B,h_l,w_l,C_l]` per level. */
+  readonly levels: Tensor4D[];
+  /** Stride of every level in input pixels. */
+  readonly strides: number[];
+}
+
+/** Image encoder (DESIGN.md §4.1): DINOv2 ViT plus a simple feature pyramid, or any replacement. */
+export interface Backbone extends ParameterOwner {
+  /** Channel count of every pyramid level, known before any forward pass (the neck is built from it). */
+  readonly outChannels: readonly number[];
+  readonly strides: readonly number[];
+  forward(images: ImageBatch, training: boolean): FeaturePyramid;
+}

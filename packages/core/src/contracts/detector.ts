@@ -1,0 +1,45 @@
+import type { Tensor, Tensor2D, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
+import type { ImageBatch, PromptBatch } from './tensors';
+import type { ParameterOwner } from './parameter-owner';
+
+/** Everything the SFT and GRQO losses need from one forward pass (DESIGN.md §4, "Outputs"). */
+export interface DetectorOutput {
+  /** `[L,B,Q,K]` class logits of every decoder layer (padding prompts at -inf). */
+  readonly predLogits: Tensor4D;
+  /** `[L,B,Q,4]` normalised cxcywh boxes of every decoder layer. */
+  readonly predBoxes: Tensor4D;
+  /** `[B,Q,K]` and `[B,Q,4]` of the two-stage encoder proposals that were selected. */
+  readonly proposalLogits: Tensor3D;
+  readonly proposalBoxes: Tensor3D;
+  /** `[B,Q]` int32 indices of the selected encoder tokens, in selection order (highest first). */
+  readonly selectedIndices: Tensor2D;
+  /** `[B,Q]` selection (objectness) logits of the selected tokens: the GRQO policy. */
+  readonly selectionLogits: Tensor2D;
+  /** Denoising queries' outputs and bookkeeping when DN is on in training. */
+  readonly denoising?: {
+    readonly predLogits: Tensor4D;
+    readonly predBoxes: Tensor4D;
+    readonly meta: Readonly<Record<string, unknown>>;
+  };
+}
+
+/** One detection after post-processing, boxes in image pixels (xyxy). */
+export interface Detection {
+  readonly imageIndex: number;
+  readonly categoryId: number;
+  readonly score: number;
+  readonly boxXyxy: readonly [number, number, number, number];
+}
+
+/** The whole detector: backbone, neck, encoder, prompt encoder, query selection, decoder, heads. */
+export interface Detector extends ParameterOwner {
+  forward(images: ImageBatch, prompts: PromptBatch, training: boolean): DetectorOutput;
+  /**
+   * Selection logits a reference copy of the model gives for tokens chosen elsewhere
+   * (the KL anchor evaluates `s_ref` at the policy's indices).
+   */
+  selectionLogitsAt(images: ImageBatch, prompts: PromptBatch, indices: Tensor2D): Tensor2D;
+  postProcess(output: DetectorOutput, prompts: PromptBatch, images: ImageBatch, topK: number): Detection[];
+}
+
+export type { Tensor };

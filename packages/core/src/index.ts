@@ -1,0 +1,17 @@
+/**
+ * @dino-r1/core — contracts, DI tokens and the plugin container, config, tfjs backend selection,
+ * `Module` and state dicts, safetensors, box ops and linear assignment.
+ */
+import 'reflect-metadata';
+
+export * from './contracts';
+export * from './tokens';
+export * from './logger';
+export * from './plugin';
+export * from './tsyringe-bridge';
+export * from './config';
+export * from './backend';
+export * from './module';
+export * from './safetensors';
+export * from './boxes';
+export * from './assignment';

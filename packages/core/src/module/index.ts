@@ -1,0 +1,3 @@
+export * from './layouts';
+export * from './module';
+export * from './state-dict-io';
