@@ -39,15 +39,11 @@ export function linearSumAssignment(cost: ArrayLike<number>, rows: number, cols:
   const transpose = cols < rows;
   const nr = transpose ? cols : rows;
   const nc = transpose ? rows : cols;
-  const c = new Float64Array(nr * nc);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const v = cost[i * cols + j];
-      if (Number.isNaN(v) || v === -Infinity) {
-        throw new RangeError('linearSumAssignment: matrix contains invalid numeric entries (NaN or -Infinity)');
-      }
-      if (transpose) c[j * nc + i] = v;
-      else c[i * nc + j] = v;
+  const c = toWide(cost, rows, cols, transpose);
+  for (let k = 0; k < c.length; k++) {
+    // NaN and -Infinity both fail this comparison.
+    if (!(c[k] > -Infinity)) {
+      throw new RangeError('linearSumAssignment: matrix contains invalid numeric entries (NaN or -Infinity)');
     }
   }
 
@@ -71,6 +67,21 @@ export function linearSumAssignment(cost: ArrayLike<number>, rows: number, cols:
   return { rows: outRows, cols: outCols };
 }
 
+/** The cost matrix as float64 with rows <= cols: the input itself when possible, else a (transposed) copy. */
+function toWide(cost: ArrayLike<number>, rows: number, cols: number, transpose: boolean): Float64Array {
+  if (!transpose) return cost instanceof Float64Array ? cost : Float64Array.from(cost);
+  // Reused between calls: allocating (and zeroing) ~1 MB per call cost as much as the solve itself.
+  if (transposeScratch.length < rows * cols) transposeScratch = new Float64Array(rows * cols);
+  const c = transposeScratch.subarray(0, rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const base = i * cols;
+    for (let j = 0; j < cols; j++) c[j * rows + i] = cost[base + j];
+  }
+  return c;
+}
+
+let transposeScratch = new Float64Array(0);
+
 /** Solves a wide problem (`nr <= nc`); returns the column of every row. */
 function solve(c: Float64Array, nr: number, nc: number): Int32Array {
   const u = new Float64Array(nr);
@@ -80,46 +91,82 @@ function solve(c: Float64Array, nr: number, nc: number): Int32Array {
   const col4row = new Int32Array(nr).fill(-1);
   const row4col = new Int32Array(nc).fill(-1);
   const inSR = new Uint8Array(nr);
-  const inSC = new Uint8Array(nc);
+  /** Columns scanned (the set SC) of the current search, in the order they were reached. */
+  const visited = new Int32Array(nc);
   const remaining = new Int32Array(nc);
 
   for (let curRow = 0; curRow < nr; curRow++) {
     // --- shortest augmenting path from curRow (Dijkstra on reduced costs) ---
     let minVal = 0;
     let numRemaining = nc;
-    // Reverse order: a constant cost matrix then yields the identity assignment (as scipy).
-    for (let it = 0; it < nc; it++) remaining[it] = nc - it - 1;
     inSR.fill(0);
-    inSC.fill(0);
-    shortest.fill(Infinity);
+    let numVisited = 0;
     let sink = -1;
     let i = curRow;
+    inSR[i] = 1;
+
+    // First scan, from curRow over every column. Columns are visited in reverse order (as scipy: a
+    // constant cost matrix then yields the identity). Most rows end here, at a free column; only the
+    // minimum is needed for that, so distances are written out only when the search must go on.
+    let index = -1;
+    let lowest = Infinity;
+    const base0 = i * nc;
+    const u0 = u[i];
+    for (let it = 0; it < nc; it++) {
+      const j = nc - 1 - it;
+      const r = c[base0 + j] - u0 - v[j];
+      if (r < lowest || (r === lowest && row4col[j] === -1)) {
+        lowest = r;
+        index = it;
+      }
+    }
+    if (lowest === Infinity) throw new InfeasibleAssignmentError();
+    const first = nc - 1 - index;
+    if (row4col[first] === -1) {
+      sink = first;
+      minVal = lowest;
+      path[first] = curRow;
+      shortest[first] = lowest;
+      visited[numVisited++] = first;
+    } else {
+      for (let it = 0; it < nc; it++) {
+        const j = nc - 1 - it;
+        remaining[it] = j;
+        shortest[j] = c[base0 + j] - u0 - v[j];
+        path[j] = curRow;
+      }
+    }
     while (sink === -1) {
-      let index = -1;
-      let lowest = Infinity;
+      minVal = lowest;
+      if (minVal === Infinity) throw new InfeasibleAssignmentError();
+      const j = remaining[index];
+      visited[numVisited++] = j;
+      remaining[index] = remaining[--numRemaining];
+      if (row4col[j] === -1) {
+        sink = j;
+        break;
+      }
+      i = row4col[j];
+      index = -1;
+      lowest = Infinity;
       inSR[i] = 1;
       const base = i * nc;
       const ui = u[i];
       for (let it = 0; it < numRemaining; it++) {
-        const j = remaining[it];
-        const r = minVal + c[base + j] - ui - v[j];
-        if (r < shortest[j]) {
-          path[j] = i;
-          shortest[j] = r;
+        const jj = remaining[it];
+        const r = minVal + c[base + jj] - ui - v[jj];
+        let sj = shortest[jj];
+        if (r < sj) {
+          path[jj] = i;
+          shortest[jj] = r;
+          sj = r;
         }
         // Take the smallest; on ties prefer a free column (ends the search sooner).
-        if (shortest[j] < lowest || (shortest[j] === lowest && row4col[j] === -1)) {
-          lowest = shortest[j];
+        if (sj < lowest || (sj === lowest && row4col[jj] === -1)) {
+          lowest = sj;
           index = it;
         }
       }
-      minVal = lowest;
-      if (minVal === Infinity) throw new InfeasibleAssignmentError();
-      const j = remaining[index];
-      if (row4col[j] === -1) sink = j;
-      else i = row4col[j];
-      inSC[j] = 1;
-      remaining[index] = remaining[--numRemaining];
     }
 
     // --- update the dual variables ---
@@ -127,8 +174,9 @@ function solve(c: Float64Array, nr: number, nc: number): Int32Array {
     for (let r = 0; r < nr; r++) {
       if (inSR[r] && r !== curRow) u[r] += minVal - shortest[col4row[r]];
     }
-    for (let j = 0; j < nc; j++) {
-      if (inSC[j]) v[j] -= minVal - shortest[j];
+    for (let k = 0; k < numVisited; k++) {
+      const j = visited[k];
+      v[j] -= minVal - shortest[j];
     }
 
     // --- augment along the path ending at sink ---

@@ -22,8 +22,14 @@ import type {
 import type { DinoR1Config } from './config/schema';
 import type { Logger } from './logger';
 
-function token<T>(name: string): ServiceIdentifier<T> {
-  return Symbol.for(`@dino-r1/core:${name}`);
+/**
+ * A token is a symbol that still carries its service type for inversify's inference; being a symbol
+ * it is also a valid tsyringe `InjectionToken` (see the tsyringe bridge).
+ */
+export type Token<T> = ServiceIdentifier<T> & symbol;
+
+function token<T>(name: string): Token<T> {
+  return Symbol.for(`@dino-r1/core:${name}`) as Token<T>;
 }
 
 export const TOKENS = {

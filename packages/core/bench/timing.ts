@@ -1,0 +1,16 @@
+/** Median wall time of `f` over `reps` runs after `warmup` runs, in seconds. */
+export function medianSeconds(f: () => void, reps = 5, warmup = 1): number {
+  for (let i = 0; i < warmup; i++) f();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = process.hrtime.bigint();
+    f();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+export function table(rows: Array<Record<string, string | number>>): void {
+  console.table(rows);
+}
