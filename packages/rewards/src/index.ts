@@ -1,0 +1,6 @@
+export * from './classification';
+export * from './l1';
+export * from './giou';
+export * from './iou';
+export * from './composite';
+export * from './plugin';
