@@ -119,19 +119,22 @@ export function createContainer(
       })),
     )
     .inSingletonScope();
-  container
-    .bind(TOKENS.ActiveAdvantageNormaliser)
-    .toDynamicValue((ctx) =>
-      resolveNamed(ctx, TOKENS.AdvantageNormaliser, resolved.grqo.normaliser, 'grqo.normaliser'),
-    )
-    .inSingletonScope();
-  container
-    .bind(TOKENS.ActiveKlAnchor)
-    .toDynamicValue((ctx) => resolveNamed(ctx, TOKENS.KlAnchor, resolved.grqo.klAnchor.name, 'grqo.klAnchor.name'))
-    .inSingletonScope();
-  container
-    .bind(TOKENS.ActiveBackbone)
-    .toDynamicValue((ctx) => resolveNamed(ctx, TOKENS.Backbone, resolved.model.backbone, 'model.backbone'))
-    .inSingletonScope();
+  bindChoice(container, TOKENS.ActiveAdvantageNormaliser, TOKENS.AdvantageNormaliser, resolved.grqo.normaliser, 'grqo.normaliser');
+  bindChoice(container, TOKENS.ActiveKlAnchor, TOKENS.KlAnchor, resolved.grqo.klAnchor.name, 'grqo.klAnchor.name');
+  bindChoice(container, TOKENS.ActiveBackbone, TOKENS.Backbone, resolved.model.backbone, 'model.backbone');
   return container;
+}
+
+/** Binds `active` to the implementation registered under `name` for `named`, resolved on first use. */
+function bindChoice<T>(
+  container: Container,
+  active: ServiceIdentifier<T>,
+  named: ServiceIdentifier<T>,
+  name: string,
+  configField: string,
+): void {
+  container
+    .bind(active)
+    .toDynamicValue((ctx) => resolveNamed(ctx, named, name, configField))
+    .inSingletonScope();
 }
