@@ -4,3 +4,4 @@ export * from './giou';
 export * from './iou';
 export * from './composite';
 export * from './plugin';
+export * from './normalisers';
