@@ -139,3 +139,33 @@ describe('wasm kernel overrides give the same numbers as the reference kernels',
     tf.dispose([x, w]);
   });
 });
+
+describe('gradient control', () => {
+  it('stopGradient keeps the value and blocks the gradient; noGrad records nothing', async () => {
+    const { stopGradient, noGrad } = await import('../src');
+    await initBackend('cpu', { logger: recorder() });
+    const x = tf.tensor1d([1, 2, 3]);
+    const g = tf.grad((v: Tensor) => tf.sum(tf.add(tf.square(v), tf.mul(stopGradient(tf.square(v)), v))))(x);
+    // d/dv [v² + c·v] with c = v² held constant = 2v + v²
+    expect(g.arraySync()).toEqual([3, 8, 15]);
+    const h = tf.grad((v: Tensor) => tf.sum(tf.add(v, noGrad(() => tf.mul(v, v)))))(x);
+    expect(h.arraySync()).toEqual([1, 1, 1]);
+    expect(noGrad(() => 5)).toBe(5);
+  });
+});
+
+describe('kernels the wasm backend lacks', () => {
+  it('UnsortedSegmentSum (the gradient of gather) equals the cpu kernel', async () => {
+    const f = () => {
+      const x = tf.randomUniform([6, 3, 2], -1, 1, 'float32', 9);
+      const ids = tf.tensor1d([2, 0, 2, 4, 1, 2], 'int32');
+      const direct = tf.unsortedSegmentSum(x, ids, 5);
+      const table = tf.randomUniform([7, 4], -1, 1, 'float32', 10);
+      const g = tf.grad((t: Tensor) => tf.sum(tf.square(tf.gather(t, tf.tensor1d([3, 3, 0, 6, 3], 'int32')))))(table);
+      return [direct, g];
+    };
+    const ref = await on('cpu', f);
+    const fast = await on('wasm', f);
+    ref.forEach((r, i) => expectClose(fast[i], r));
+  });
+});

@@ -13,6 +13,9 @@
  *
  * Only NHWC, dilation-1 convolutions are rewritten; anything else goes to the original kernel (the
  * filter gradient has no original and throws a clear error).
+ *
+ * Kernels the wasm backend lacks and training needs are added: `Conv2DBackpropFilter` (above) and
+ * `UnsortedSegmentSum` (the gradient of every `gather`), a direct scatter-add over the wasm heap.
  */
 import {
   BatchMatMul,
@@ -27,6 +30,7 @@ import {
   Reverse,
   Slice,
   Transpose,
+  UnsortedSegmentSum,
   unregisterKernel,
   type KernelBackend,
   type KernelConfig,
@@ -39,6 +43,8 @@ const BACKEND = 'wasm';
 
 interface WasmBackendLike extends KernelBackend {
   disposeData(dataId: object, force?: boolean): boolean;
+  makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
 /** Runs other wasm kernels directly and frees every intermediate they made. */
@@ -196,6 +202,29 @@ function conv2DBackpropFilter(args: Parameters<KernelFunc>[0]): TensorInfo {
   return scope.finish(scope.run(Transpose, { x: cropped }, { perm: [1, 2, 0, 3] }));
 }
 
+/** out[segmentIds[n], …] += x[n, …]; ids outside [0, numSegments) are dropped, as TensorFlow does. */
+function unsortedSegmentSum(args: Parameters<KernelFunc>[0]): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const x = args.inputs.x as TensorInfo;
+  const ids = args.inputs.segmentIds as TensorInfo;
+  const { numSegments } = args.attrs as unknown as { numSegments: number };
+  const n = ids.shape.reduce((a, b) => a * b, 1);
+  const inner = x.shape.slice(ids.shape.length).reduce((a, b) => a * b, 1);
+  const out = backend.makeOutput([numSegments, ...x.shape.slice(ids.shape.length)], x.dtype as 'float32' | 'int32');
+  const xs = backend.typedArrayFromHeap(x);
+  const idv = backend.typedArrayFromHeap(ids);
+  const o = backend.typedArrayFromHeap(out);
+  o.fill(0);
+  for (let k = 0; k < n; k++) {
+    const seg = idv[k];
+    if (seg < 0 || seg >= numSegments) continue;
+    const src = k * inner;
+    const dst = seg * inner;
+    for (let t = 0; t < inner; t++) o[dst + t] += xs[src + t];
+  }
+  return out;
+}
+
 let installed: KernelConfig[] | null = null;
 
 function replace(kernelName: string, make: (original: KernelFunc) => KernelFunc): KernelConfig {
@@ -213,8 +242,12 @@ export function installWasmOverrides(): void {
     replace(BatchMatMul, makeBatchMatMul),
     replace(Conv2DBackpropInput, makeConv2DBackpropInput),
   ];
-  if (getKernel(Conv2DBackpropFilter, BACKEND) == null) {
-    registerKernel({ kernelName: Conv2DBackpropFilter, backendName: BACKEND, kernelFunc: conv2DBackpropFilter });
+  const missing: Array<[string, KernelFunc]> = [
+    [Conv2DBackpropFilter, conv2DBackpropFilter],
+    [UnsortedSegmentSum, unsortedSegmentSum],
+  ];
+  for (const [kernelName, kernelFunc] of missing) {
+    if (getKernel(kernelName, BACKEND) == null) registerKernel({ kernelName, backendName: BACKEND, kernelFunc });
   }
   installed = originals;
 }
