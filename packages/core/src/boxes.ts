@@ -56,8 +56,8 @@ interface PairGeometry {
   enclosing: Tensor;
 }
 
-function pairGeometry(a: Tensor, b: Tensor): PairGeometry {
-  const [ae, be] = pairUp(a, b);
+/** Intersection, union and enclosing area of boxes `ae[k]`, `be[k]` of equal shapes `[..., 4]`. */
+function geometryOf(ae: Tensor, be: Tensor): PairGeometry {
   const [ax0, ay0, ax1, ay1] = tf.unstack(ae, -1);
   const [bx0, by0, bx1, by1] = tf.unstack(be, -1);
   const iw = tf.relu(tf.sub(tf.minimum(ax1, bx1), tf.maximum(ax0, bx0)));
@@ -72,21 +72,26 @@ function pairGeometry(a: Tensor, b: Tensor): PairGeometry {
   return { inter, union, enclosing };
 }
 
+function giouOf({ inter, union, enclosing }: PairGeometry): Tensor {
+  return tf.sub(tf.div(inter, union), tf.div(tf.sub(enclosing, union), enclosing));
+}
+
 /** Pairwise IoU of xyxy boxes: `[..., N, 4]` × `[M, 4]` → `[..., N, M]`. */
 export function pairwiseIou(a: Tensor, b: Tensor): Tensor {
   return tf.tidy(() => {
-    const { inter, union } = pairGeometry(a, b);
+    const { inter, union } = geometryOf(...pairUp(a, b));
     return tf.div(inter, union);
   });
 }
 
 /** Pairwise generalised IoU (Rezatofighi et al. 2019) of xyxy boxes: `[..., N, M]`. */
 export function pairwiseGiou(a: Tensor, b: Tensor): Tensor {
-  return tf.tidy(() => {
-    const { inter, union, enclosing } = pairGeometry(a, b);
-    const iou = tf.div(inter, union);
-    return tf.sub(iou, tf.div(tf.sub(enclosing, union), enclosing));
-  });
+  return tf.tidy(() => giouOf(geometryOf(...pairUp(a, b))));
+}
+
+/** Generalised IoU of aligned xyxy boxes `a[k]`, `b[k]` (equal shapes `[..., 4]`) → `[...]`. */
+export function alignedGiou(a: Tensor, b: Tensor): Tensor {
+  return tf.tidy(() => giouOf(geometryOf(a, b)));
 }
 
 // ---------------------------------------------------------------- plain arrays

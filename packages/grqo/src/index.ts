@@ -1,1 +1,3 @@
 export * from './grqo-loss';
+export * from './matcher';
+export * from './sft-loss';
