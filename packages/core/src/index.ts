@@ -15,3 +15,4 @@ export * from './module';
 export * from './safetensors';
 export * from './boxes';
 export * from './assignment';
+export * from './ops/batch-gather';

@@ -91,3 +91,14 @@ describe('box ops', () => {
     (gb.arraySync() as number[]).forEach((v, k) => expect(v).toBeCloseTo(nb[k], 3));
   });
 });
+
+describe('batchGather', () => {
+  it('gathers per image along axis 1, with gradient', async () => {
+    const { batchGather } = await import('../src');
+    const x = tf.tensor3d([[[1, 2], [3, 4], [5, 6]], [[7, 8], [9, 10], [11, 12]]]);
+    const idx = tf.tensor2d([[2, 0], [1, 1]], [2, 2], 'int32');
+    expect(batchGather(x, idx).arraySync()).toEqual([[[5, 6], [1, 2]], [[9, 10], [9, 10]]]);
+    const g = tf.grad((t: Tensor) => tf.sum(batchGather(t, idx)))(x);
+    expect(g.arraySync()).toEqual([[[1, 1], [0, 0], [1, 1]], [[0, 0], [2, 2], [0, 0]]]);
+  });
+});

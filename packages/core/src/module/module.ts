@@ -181,3 +181,12 @@ export class Module implements ParameterOwner {
     for (const [, slot] of this.walk()) slot.variable.dispose();
   }
 }
+
+/** A list of child modules named `0`, `1`, … (PyTorch's `nn.ModuleList`: `layers.3.attn.weight`). */
+export class ModuleList<M extends Module> extends Module {
+  readonly items: readonly M[];
+  constructor(items: readonly M[]) {
+    super();
+    this.items = items.map((m, i) => this.module(String(i), m));
+  }
+}

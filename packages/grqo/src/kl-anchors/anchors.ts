@@ -1,0 +1,62 @@
+/** The KL anchors of DESIGN.md §6: which weights the reference policy π_ref uses. */
+import type { KlAnchor, ParameterOwner } from '@dino-r1/core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { ReferenceWeightsAnchor } from './reference-weights';
+
+/** The paper's: a frozen copy of the model taken at the start of every epoch. */
+export class EpochSnapshotAnchor extends ReferenceWeightsAnchor {
+  readonly name = 'epoch-snapshot';
+  override onEpochStart(): void {
+    this.snapshot();
+  }
+}
+
+/** The model as it was when training started, for the whole run. */
+export class FrozenInitialAnchor extends ReferenceWeightsAnchor {
+  readonly name = 'frozen-initial';
+}
+
+/** Every τ steps θ_ref ← a·θ + (1 − a)·θ_ref (TR-DPO's soft update). */
+export class PeriodicMixupAnchor extends ReferenceWeightsAnchor {
+  readonly name = 'periodic-mixup';
+  constructor(
+    readonly every: number,
+    readonly mix: number,
+  ) {
+    super();
+    if (!(every >= 1) || !(mix >= 0 && mix <= 1)) {
+      throw new Error(`periodic-mixup: needs every >= 1 and 0 <= mix <= 1 (got every=${every}, mix=${mix})`);
+    }
+  }
+  override onStepEnd(step: number): void {
+    if (step % this.every === 0) this.mixIn(this.mix);
+  }
+}
+
+/** Exponential moving average: after every step θ_ref ← (1 − decay)·θ + decay·θ_ref. */
+export class EmaAnchor extends ReferenceWeightsAnchor {
+  readonly name = 'ema';
+  constructor(readonly decay: number) {
+    super();
+    if (!(decay >= 0 && decay <= 1)) throw new Error(`ema: decay must be in [0, 1] (got ${decay})`);
+  }
+  override onStepEnd(): void {
+    this.mixIn(1 - this.decay);
+  }
+}
+
+/** No reference: GRQO runs without its KL term. */
+export class NoAnchor implements KlAnchor {
+  readonly name = 'none';
+  attach(_policy: ParameterOwner): void {}
+  onEpochStart(): void {}
+  onStepEnd(): void {}
+  withReferenceWeights<T extends Tensor>(): T | null {
+    return null;
+  }
+  state(): Map<string, Tensor> {
+    return new Map();
+  }
+  loadState(): void {}
+  dispose(): void {}
+}

@@ -1,0 +1,2 @@
+export * from './reference-weights';
+export * from './anchors';
