@@ -2,8 +2,8 @@
  * Box conversions and pairwise IoU / generalised IoU, for tfjs tensors (differentiable) and for plain
  * arrays (host-side code: matching, evaluation, data). Boxes are `cxcywh` or `xyxy` as named.
  *
- * Pairwise tensor ops broadcast both operands to the full `[..., N, M]` shape before `minimum`/`maximum`:
- * tfjs returns wrongly shaped gradients for those two ops when their inputs broadcast.
+ * Pairwise tensor ops never call `minimum`/`maximum` on broadcasting inputs (tfjs returns wrongly shaped
+ * gradients for those) nor tile to the full `[..., N, M, 4]` shape (slow): see `minOf`/`maxOf`.
  */
 import { tf } from './backend/tf';
 import type { Tensor } from '@tensorflow/tfjs-core';
@@ -13,7 +13,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 /** `[..., 4]` cxcywh → xyxy. */
 export function cxcywhToXyxy(b: Tensor): Tensor {
   return tf.tidy(() => {
-    const [cx, cy, w, h] = tf.unstack(b, -1);
+    const [cx, cy, w, h] = coordinates(b);
     const hw = tf.mul(w, 0.5);
     const hh = tf.mul(h, 0.5);
     return tf.stack([tf.sub(cx, hw), tf.sub(cy, hh), tf.add(cx, hw), tf.add(cy, hh)], -1);
@@ -23,7 +23,7 @@ export function cxcywhToXyxy(b: Tensor): Tensor {
 /** `[..., 4]` xyxy → cxcywh. */
 export function xyxyToCxcywh(b: Tensor): Tensor {
   return tf.tidy(() => {
-    const [x0, y0, x1, y1] = tf.unstack(b, -1);
+    const [x0, y0, x1, y1] = coordinates(b);
     return tf.stack(
       [tf.mul(tf.add(x0, x1), 0.5), tf.mul(tf.add(y0, y1), 0.5), tf.sub(x1, x0), tf.sub(y1, y0)],
       -1,
@@ -34,21 +34,24 @@ export function xyxyToCxcywh(b: Tensor): Tensor {
 /** `[..., 4]` xyxy → `[...]` area. */
 export function boxArea(b: Tensor): Tensor {
   return tf.tidy(() => {
-    const [x0, y0, x1, y1] = tf.unstack(b, -1);
+    const [x0, y0, x1, y1] = coordinates(b);
     return tf.mul(tf.sub(x1, x0), tf.sub(y1, y0));
   });
 }
 
-/** Broadcasts `a` `[..., N, 4]` and `b` `[M, 4]` (or `[..., M, 4]`) to `[..., N, M, 4]` each. */
-function pairUp(a: Tensor, b: Tensor): [Tensor, Tensor] {
-  const lead = a.shape.slice(0, -2);
-  const n = a.shape[a.rank - 2];
-  const m = b.shape[b.rank - 2];
-  const full = [...lead, n, m, 4];
-  const ae = tf.broadcastTo(tf.expandDims(a, -2), full);
-  const be = tf.broadcastTo(tf.expandDims(b, -3), full);
-  return [ae, be];
+/**
+ * The four coordinates of `[..., 4]` boxes as four `[...]` tensors. The coordinate axis is moved to the
+ * front first: unstacking the last axis directly is very slow on the wasm backend.
+ */
+function coordinates(b: Tensor): Tensor[] {
+  const perm = [b.rank - 1, ...b.shape.slice(0, -1).map((_, i) => i)];
+  return tf.unstack(tf.transpose(b, perm), 0);
 }
+
+// min/max written with relu and broadcasting sub/add: tfjs's own `minimum`/`maximum` return wrongly
+// shaped gradients when their inputs broadcast, and tiling to avoid that is slow.
+const minOf = (a: Tensor, b: Tensor) => tf.sub(a, tf.relu(tf.sub(a, b)));
+const maxOf = (a: Tensor, b: Tensor) => tf.add(b, tf.relu(tf.sub(a, b)));
 
 interface PairGeometry {
   inter: Tensor;
@@ -56,20 +59,26 @@ interface PairGeometry {
   enclosing: Tensor;
 }
 
-/** Intersection, union and enclosing area of boxes `ae[k]`, `be[k]` of equal shapes `[..., 4]`. */
-function geometryOf(ae: Tensor, be: Tensor): PairGeometry {
-  const [ax0, ay0, ax1, ay1] = tf.unstack(ae, -1);
-  const [bx0, by0, bx1, by1] = tf.unstack(be, -1);
-  const iw = tf.relu(tf.sub(tf.minimum(ax1, bx1), tf.maximum(ax0, bx0)));
-  const ih = tf.relu(tf.sub(tf.minimum(ay1, by1), tf.maximum(ay0, by0)));
+/** Intersection, union and enclosing area of boxes given by broadcast-compatible coordinates. */
+function geometryOf([ax0, ay0, ax1, ay1]: Tensor[], [bx0, by0, bx1, by1]: Tensor[]): PairGeometry {
+  const iw = tf.relu(tf.sub(minOf(ax1, bx1), maxOf(ax0, bx0)));
+  const ih = tf.relu(tf.sub(minOf(ay1, by1), maxOf(ay0, by0)));
   const inter = tf.mul(iw, ih);
   const areaA = tf.mul(tf.sub(ax1, ax0), tf.sub(ay1, ay0));
   const areaB = tf.mul(tf.sub(bx1, bx0), tf.sub(by1, by0));
   const union = tf.sub(tf.add(areaA, areaB), inter);
-  const ew = tf.sub(tf.maximum(ax1, bx1), tf.minimum(ax0, bx0));
-  const eh = tf.sub(tf.maximum(ay1, by1), tf.minimum(ay0, by0));
+  const ew = tf.sub(maxOf(ax1, bx1), minOf(ax0, bx0));
+  const eh = tf.sub(maxOf(ay1, by1), minOf(ay0, by0));
   const enclosing = tf.mul(tf.relu(ew), tf.relu(eh));
   return { inter, union, enclosing };
+}
+
+/** `a` `[..., N, 4]` against `b` `[M, 4]`: coordinates shaped `[..., N, 1]` and `[M]`. */
+function pairGeometry(a: Tensor, b: Tensor): PairGeometry {
+  return geometryOf(
+    coordinates(a).map((c) => tf.expandDims(c, -1)),
+    coordinates(b),
+  );
 }
 
 function giouOf({ inter, union, enclosing }: PairGeometry): Tensor {
@@ -79,19 +88,19 @@ function giouOf({ inter, union, enclosing }: PairGeometry): Tensor {
 /** Pairwise IoU of xyxy boxes: `[..., N, 4]` × `[M, 4]` → `[..., N, M]`. */
 export function pairwiseIou(a: Tensor, b: Tensor): Tensor {
   return tf.tidy(() => {
-    const { inter, union } = geometryOf(...pairUp(a, b));
+    const { inter, union } = pairGeometry(a, b);
     return tf.div(inter, union);
   });
 }
 
 /** Pairwise generalised IoU (Rezatofighi et al. 2019) of xyxy boxes: `[..., N, M]`. */
 export function pairwiseGiou(a: Tensor, b: Tensor): Tensor {
-  return tf.tidy(() => giouOf(geometryOf(...pairUp(a, b))));
+  return tf.tidy(() => giouOf(pairGeometry(a, b)));
 }
 
 /** Generalised IoU of aligned xyxy boxes `a[k]`, `b[k]` (equal shapes `[..., 4]`) → `[...]`. */
 export function alignedGiou(a: Tensor, b: Tensor): Tensor {
-  return tf.tidy(() => giouOf(geometryOf(a, b)));
+  return tf.tidy(() => giouOf(geometryOf(coordinates(a), coordinates(b))));
 }
 
 // ---------------------------------------------------------------- plain arrays

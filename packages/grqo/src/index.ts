@@ -7,3 +7,4 @@ export * from './checkpoint';
 export * from './metrics';
 export * from './policy';
 export * from './trainer';
+export * from './plugin';

@@ -6,7 +6,7 @@ import { ReferenceWeightsAnchor } from './reference-weights';
 /** The paper's: a frozen copy of the model taken at the start of every epoch. */
 export class EpochSnapshotAnchor extends ReferenceWeightsAnchor {
   readonly name = 'epoch-snapshot';
-  override onEpochStart(): void {
+  override onEpochStart(_epoch: number): void {
     this.snapshot();
   }
 }
@@ -40,7 +40,7 @@ export class EmaAnchor extends ReferenceWeightsAnchor {
     super();
     if (!(decay >= 0 && decay <= 1)) throw new Error(`ema: decay must be in [0, 1] (got ${decay})`);
   }
-  override onStepEnd(): void {
+  override onStepEnd(_step: number): void {
     this.mixIn(1 - this.decay);
   }
 }
@@ -49,14 +49,14 @@ export class EmaAnchor extends ReferenceWeightsAnchor {
 export class NoAnchor implements KlAnchor {
   readonly name = 'none';
   attach(_policy: ParameterOwner): void {}
-  onEpochStart(): void {}
-  onStepEnd(): void {}
-  withReferenceWeights<T extends Tensor>(): T | null {
+  onEpochStart(_epoch: number): void {}
+  onStepEnd(_step: number): void {}
+  withReferenceWeights<T extends Tensor>(_forward: () => T): T | null {
     return null;
   }
   state(): Map<string, Tensor> {
     return new Map();
   }
-  loadState(): void {}
+  loadState(_state: ReadonlyMap<string, Tensor>): void {}
   dispose(): void {}
 }
