@@ -101,7 +101,8 @@ export class Trainer<B extends PolicyBatch> {
       out.set('advantage_std', tf.keep(tf.sqrt(av) as Scalar));
       out.set('kl', tf.keep(tf.mean(g.kl) as Scalar));
     }
-    return (terms.length === 1 ? terms[0] : tf.addN(terms)) as Scalar;
+    // a new tensor even for one term: the caller disposes the total, the named parts are kept apart
+    return (terms.length === 1 ? tf.clone(terms[0]) : tf.addN(terms)) as Scalar;
   }
 
   /** One optimizer step over `microBatches` (length = `gradAccumulation`). */

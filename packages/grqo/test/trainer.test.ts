@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createContainer, initBackend, parseConfig, silentLogger, tf, TOKENS, type AdvantageNormaliser, type DinoR1ConfigInput, type WeightedReward } from '@dino-r1/core';
 import { rewardsPlugin } from '@dino-r1/rewards';
-import { EpochSnapshotAnchor, JsonlMetricsSink, latestCheckpoint, MemoryMetricsSink, Trainer } from '../src';
+import { EpochSnapshotAnchor, JsonlMetricsSink, latestCheckpoint, MemoryMetricsSink, Trainer, type TrainerOptions } from '../src';
 import { disposeBatch, toyBatch, ToyPolicy, type ToyBatch } from './toy-policy';
 
-function setup(overrides: DinoR1ConfigInput = {}, seed = 1, runDir?: string) {
+function setup(overrides: DinoR1ConfigInput = {}, seed = 1, runDir?: string, extra: Partial<TrainerOptions<ToyBatch>> = {}) {
   const config = parseConfig({
     objective: 'sft+grqo',
     optim: { lr: 1e-2, clipNorm: 1, weightDecay: 1e-4 },
@@ -15,7 +15,7 @@ function setup(overrides: DinoR1ConfigInput = {}, seed = 1, runDir?: string) {
     ...overrides,
   });
   const c = createContainer(config, [rewardsPlugin], { logger: silentLogger });
-  const model = new ToyPolicy(8, 32, 2, 8, seed);
+  const model = (extra.model as ToyPolicy | undefined) ?? new ToyPolicy(8, 32, 2, 8, seed);
   const sink = new MemoryMetricsSink();
   const trainer = new Trainer<ToyBatch>({
     config,
@@ -23,8 +23,9 @@ function setup(overrides: DinoR1ConfigInput = {}, seed = 1, runDir?: string) {
     anchor: new EpochSnapshotAnchor(),
     rewards: c.get<WeightedReward[]>(TOKENS.ActiveRewards),
     normaliser: c.get<AdvantageNormaliser>(TOKENS.ActiveAdvantageNormaliser),
-    sinks: [sink],
+    sinks: [sink, ...(extra.sinks ?? [])],
     runDir,
+    evaluate: extra.evaluate,
   });
   return { config, model, trainer, sink };
 }
@@ -64,9 +65,8 @@ describe('Trainer', () => {
 
   it('fit logs every loss by name, reward/advantage statistics, KL, lr and step time', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dino-r1-metrics-'));
-    const { trainer, model, sink } = setup({ train: { stepsPerEpoch: 3, logEvery: 2, evalEvery: 3 } });
     const jsonl = new JsonlMetricsSink(join(dir, 'metrics.jsonl'));
-    (trainer as unknown as { opts: { sinks: unknown[] } }).opts.sinks.push(jsonl);
+    const { trainer, model, sink } = setup({ train: { stepsPerEpoch: 3, logEvery: 2 } }, 1, undefined, { sinks: [jsonl] });
     await trainer.fit(batchesFor, 4);
     const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.step)).toEqual([2, 4]);
@@ -109,5 +109,56 @@ describe('Trainer', () => {
     expect(() => trainer.checkpoint()).toThrow();
     expect(latestCheckpoint(dir)?.step).toBe(2);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('Trainer options', () => {
+  beforeAll(() => initBackend('cpu', { logger: silentLogger }));
+
+  it('objective sft has no GRQO terms; objective grqo has no SFT terms', () => {
+    const sft = setup({ objective: 'sft' });
+    const r1 = sft.trainer.trainStep(batchesFor(0));
+    expect(r1.parts.sft).toBeDefined();
+    expect(r1.parts.grqo).toBeUndefined();
+    expect(r1.stats.kl).toBeUndefined();
+    const grqo = setup({ objective: 'grqo' });
+    const r2 = grqo.trainer.trainStep(batchesFor(0));
+    expect(r2.parts.grqo).toBeDefined();
+    expect(r2.parts.loss_cls).toBeUndefined();
+    expect(r2.stats.kl).toBeCloseTo(0, 6); // the epoch snapshot was just taken: π_ref = π
+  });
+
+  it('gradient accumulation over two micro-batches averages their gradients', () => {
+    // With SGD-like comparison: two identical micro-batches must give exactly the single-batch step.
+    const one = setup({ objective: 'sft', train: { gradAccumulation: 1 } }, 3);
+    const two = setup({ objective: 'sft', train: { gradAccumulation: 2 } }, 3);
+    one.trainer.trainStep([toyBatch(0)]);
+    two.trainer.trainStep([toyBatch(0), toyBatch(0)]);
+    const a = weights(one.model);
+    const b = weights(two.model);
+    for (const [k, v] of a) b.get(k)!.forEach((x, i) => expect(x).toBeCloseTo(v[i], 6));
+  });
+
+  it('calls the evaluation hook every evalEvery steps and logs its numbers', async () => {
+    const calls: number[] = [];
+    const evaluate = (s: number) => {
+      calls.push(s);
+      return { AP50: s / 10 };
+    };
+    const { trainer, sink } = setup({ train: { evalEvery: 2, logEvery: 100, stepsPerEpoch: 3 } }, 1, undefined, { evaluate });
+    await trainer.fit(batchesFor, 4);
+    expect(calls).toEqual([2, 4]);
+    expect(sink.records.filter((r) => 'eval.AP50' in r).map((r) => r['eval.AP50'])).toEqual([0.2, 0.4]);
+  });
+
+  it('frozen parameters do not move', () => {
+    const model = new ToyPolicy(8, 32, 2, 8, 1);
+    model.freeze('enc');
+    const before = weights(model);
+    const { trainer } = setup({ objective: 'sft' }, 1, undefined, { model });
+    trainer.trainStep(batchesFor(0));
+    const after = weights(model);
+    expect(Buffer.from(after.get('enc.weight')!.buffer).equals(Buffer.from(before.get('enc.weight')!.buffer))).toBe(true);
+    expect(Buffer.from(after.get('embed.weight')!.buffer).equals(Buffer.from(before.get('embed.weight')!.buffer))).toBe(false);
   });
 });
