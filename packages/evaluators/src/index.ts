@@ -5,3 +5,6 @@ export * from './match';
 export * from './accumulate';
 export * from './coco-eval';
 export * from './lvis-eval';
+export * from './odinw-eval';
+export * from './summary-table';
+export * from './plugin';

@@ -49,7 +49,7 @@ export class RecordReader {
   }
 
   fail(field: string, message: string): never {
-    throw new EvalInputError(this.source, `${this.record}.${field}`, message);
+    throw new EvalInputError(this.source, this.record ? `${this.record}.${field}` : field, message);
   }
 
   number(field: string, fallback?: number): number {
