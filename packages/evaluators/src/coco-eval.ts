@@ -4,7 +4,7 @@
  */
 import type { EvaluationSummary, Evaluator, ResultDetection } from '@dino-r1/core';
 import { precisionRecall } from './accumulate';
-import { GroundTruth, toDetections, type Detection, type GtAnnotation } from './data';
+import { GroundTruth, toDetections, type Detection } from './data';
 import { AREA_LABELS, DEFAULT_AREA_RNG, DEFAULT_IOU_THRS, DEFAULT_REC_THRS } from './linspace';
 import { boxIou, byScore, evaluateImage, type ImageEval } from './match';
 
@@ -36,14 +36,15 @@ function uniqueSorted(ids: readonly number[]): number[] {
   return [...new Set(ids)].sort((a, b) => a - b);
 }
 
-/** Groups items by key in input order. */
-function groupBy<T>(items: Iterable<T>, key: (t: T) => string | number): Map<string | number, T[]> {
-  const out = new Map<string | number, T[]>();
+/** image id → category id → items, in input order. */
+export function groupByImageCategory<T extends { imageId: number; categoryId: number }>(items: Iterable<T>): Map<number, Map<number, T[]>> {
+  const out = new Map<number, Map<number, T[]>>();
   for (const it of items) {
-    const k = key(it);
-    const list = out.get(k);
+    let perCat = out.get(it.imageId);
+    if (!perCat) out.set(it.imageId, (perCat = new Map()));
+    const list = perCat.get(it.categoryId);
     if (list) list.push(it);
-    else out.set(k, [it]);
+    else perCat.set(it.categoryId, [it]);
   }
   return out;
 }
@@ -109,45 +110,37 @@ export class CocoEvaluator implements Evaluator {
     const imgSet = new Set(imgIds);
     const catSet = new Set(catIds);
     const keep = (imageId: number, categoryId: number) => imgSet.has(imageId) && (!useCats || catSet.has(categoryId));
-    const gtBy = groupBy(
-      this.gt.annotations.filter((a) => keep(a.imageId, a.categoryId)),
-      (a) => `${a.imageId}:${a.categoryId}`,
-    ) as Map<string, GtAnnotation[]>;
-    const dtBy = groupBy(
-      this.detections.filter((d) => keep(d.imageId, d.categoryId)),
-      (d) => `${d.imageId}:${d.categoryId}`,
-    ) as Map<string, Detection[]>;
-    const pooled = <T>(by: Map<string, T[]>, img: number, cat: number): T[] =>
-      useCats ? by.get(`${img}:${cat}`) ?? [] : catIds.flatMap((c) => by.get(`${img}:${c}`) ?? []);
+    const gtBy = groupByImageCategory(this.gt.annotations.filter((a) => keep(a.imageId, a.categoryId)));
+    const dtBy = groupByImageCategory(this.detections.filter((d) => keep(d.imageId, d.categoryId)));
+    const pooled = <T>(by: Map<number, Map<number, T[]>>, img: number, cat: number): T[] => {
+      const perCat = by.get(img);
+      if (!perCat) return [];
+      return useCats ? perCat.get(cat) ?? [] : catIds.flatMap((c) => perCat.get(c) ?? []);
+    };
 
-    // evaluate: evalImgs[k][a][i]
-    const evalImgs: Array<Array<Array<ImageEval | null>>> = evalCats.map(() => areaRng.map(() => new Array(imgIds.length).fill(null)));
-    evalCats.forEach((cat, k) => {
-      imgIds.forEach((img, i) => {
+    // evaluate: evalImgs[k][i], every area range packed in one entry
+    const evalImgs: Array<Array<ImageEval | null>> = evalCats.map((cat) =>
+      imgIds.map((img) => {
         const gts = pooled(gtBy, img, cat);
         const all = pooled(dtBy, img, cat);
-        if (gts.length === 0 && all.length === 0) return;
+        if (gts.length === 0 && all.length === 0) return null;
         const dts = byScore(all).slice(0, maxDet);
-        const ious = boxIou(dts, gts, true);
-        areaRng.forEach((rng, a) => {
-          evalImgs[k][a][i] = evaluateImage(dts, gts, ious, { iouThrs, areaRng: rng, crowd: true });
-        });
-      });
-    });
+        return evaluateImage(dts, gts, boxIou(dts, gts, true), { iouThrs, areaRngs: areaRng, crowd: true });
+      }),
+    );
 
     // accumulate
     const precision = new Float64Array(T * R * K * A * M).fill(-1);
     const recall = new Float64Array(T * K * A * M).fill(-1);
     for (let k = 0; k < K; k++) {
-      for (let a = 0; a < A; a++) {
-        for (let m = 0; m < M; m++) {
-          const pr = precisionRecall(evalImgs[k][a], maxDets[m], T, recThrs);
-          if (!pr) continue;
+      for (let m = 0; m < M; m++) {
+        precisionRecall(evalImgs[k], maxDets[m], T, A, recThrs).forEach((pr, a) => {
+          if (!pr) return;
           for (let t = 0; t < T; t++) {
             recall[((t * K + k) * A + a) * M + m] = pr.recall[t];
             for (let r = 0; r < R; r++) precision[(((t * R + r) * K + k) * A + a) * M + m] = pr.precision[t * R + r];
           }
-        }
+        });
       }
     }
 

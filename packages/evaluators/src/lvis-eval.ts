@@ -6,9 +6,10 @@
  */
 import type { EvaluationSummary, Evaluator, ResultDetection } from '@dino-r1/core';
 import { precisionRecall } from './accumulate';
-import { GroundTruth, toDetections, type Detection, type GtAnnotation } from './data';
+import { groupByImageCategory } from './coco-eval';
+import { GroundTruth, toDetections, type Detection } from './data';
 import { AREA_LABELS, DEFAULT_AREA_RNG, DEFAULT_IOU_THRS, DEFAULT_REC_THRS } from './linspace';
-import { boxIou, byScore, evaluateImage, type ImageEval } from './match';
+import { boxIou, byScore, evaluateImage } from './match';
 
 export interface LvisParams {
   /** Detections kept per image (lvis-api `max_dets`, default 300). */
@@ -98,43 +99,26 @@ export class LvisEvaluator implements Evaluator {
     // _prepare: known categories and 0 < area < inf, per image in ascending id order, file order within
     const catSet = new Set(catIds);
     const kept = <T extends { categoryId: number; area: number }>(a: T) => catSet.has(a.categoryId) && a.area > 0 && a.area < Infinity;
-    const gtBy = new Map<string, GtAnnotation[]>();
+    const gtKept = this.gt.annotations.filter(kept);
+    const gtBy = groupByImageCategory(gtKept);
     const positive = new Map<number, Set<number>>();
-    for (const a of this.gt.annotations) {
-      if (!kept(a)) continue;
-      const key = `${a.imageId}:${a.categoryId}`;
-      (gtBy.get(key) ?? gtBy.set(key, []).get(key)!).push(a);
-      (positive.get(a.imageId) ?? positive.set(a.imageId, new Set()).get(a.imageId)!).add(a.categoryId);
-    }
-    const dtBy = new Map<string, Detection[]>();
-    for (const d of dets) {
-      if (!kept(d)) continue;
-      const img = this.gt.images.get(d.imageId)!;
-      // federated: only categories verified present (GT) or absent (negative list) in this image
-      if (!img.negCategoryIds.has(d.categoryId) && !positive.get(d.imageId)?.has(d.categoryId)) continue;
-      const key = `${d.imageId}:${d.categoryId}`;
-      (dtBy.get(key) ?? dtBy.set(key, []).get(key)!).push(d);
-    }
+    for (const a of gtKept) (positive.get(a.imageId) ?? positive.set(a.imageId, new Set()).get(a.imageId)!).add(a.categoryId);
+    // federated: a detection counts only for categories verified present (GT) or absent (negative list)
+    const dtBy = groupByImageCategory(
+      dets.filter((d) => kept(d) && (this.gt.images.get(d.imageId)!.negCategoryIds.has(d.categoryId) || positive.get(d.imageId)?.has(d.categoryId))),
+    );
     const notExhaustive = (d: Detection) => this.gt.images.get(d.imageId)!.notExhaustiveCategoryIds.has(d.categoryId);
 
     const precision = new Float64Array(T * R * K * A).fill(-1);
     const recall = new Float64Array(T * K * A).fill(-1);
     catIds.forEach((cat, k) => {
-      const perArea: Array<Array<ImageEval | null>> = areaRng.map(() => []);
-      for (const img of imgIds) {
-        const gts = gtBy.get(`${img}:${cat}`) ?? [];
-        const dts = byScore(dtBy.get(`${img}:${cat}`) ?? []);
-        if (gts.length === 0 && dts.length === 0) {
-          perArea.forEach((list) => list.push(null));
-          continue;
-        }
-        const ious = boxIou(dts, gts, false);
-        areaRng.forEach((rng, a) => {
-          perArea[a].push(evaluateImage(dts, gts, ious, { iouThrs, areaRng: rng, crowd: false, ignoreUnmatched: notExhaustive }));
-        });
-      }
-      perArea.forEach((evals, a) => {
-        const pr = precisionRecall(evals, Infinity, T, recThrs);
+      const evals = imgIds.map((img) => {
+        const gts = gtBy.get(img)?.get(cat) ?? [];
+        const dts = byScore(dtBy.get(img)?.get(cat) ?? []);
+        if (gts.length === 0 && dts.length === 0) return null;
+        return evaluateImage(dts, gts, boxIou(dts, gts, false), { iouThrs, areaRngs: areaRng, crowd: false, ignoreUnmatched: notExhaustive });
+      });
+      precisionRecall(evals, Infinity, T, A, recThrs).forEach((pr, a) => {
         if (!pr) return;
         for (let t = 0; t < T; t++) {
           recall[(t * K + k) * A + a] = pr.recall[t];

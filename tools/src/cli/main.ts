@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /** The `dino-r1` command line. One file per command in this folder. */
 import { parseArgs } from 'node:util';
+import { evalCommand } from './eval';
 import { info } from './info';
 
 const USAGE = `usage: dino-r1 <command> [options]
 
 commands:
   info [--backend NAME] [--json]   the tfjs backend this machine gets and why others were skipped
+  eval coco|lvis|odinw ...         COCO / LVIS / ODinW bbox evaluation (pycocotools, lvis-api semantics)
 
 Backends: auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu (or set DINO_R1_BACKEND).
 `;
@@ -30,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
       await info(values);
       return 0;
     }
+    case 'eval':
+      return evalCommand(rest);
     default:
       process.stderr.write(`dino-r1: unknown command '${command}'\n\n${USAGE}`);
       return 2;
