@@ -16,3 +16,4 @@ export * from './safetensors';
 export * from './boxes';
 export * from './assignment';
 export * from './ops/batch-gather';
+export * from './nn';

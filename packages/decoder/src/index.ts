@@ -1,1 +1,3 @@
-export {};
+export * from './ms-deform-attn/op';
+export * from './ms-deform-attn/composed';
+export * from './ms-deform-attn/kernel-names';
