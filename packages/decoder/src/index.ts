@@ -1,3 +1,4 @@
 export * from './ms-deform-attn/op';
 export * from './ms-deform-attn/composed';
 export * from './ms-deform-attn/kernel-names';
+export * from './ms-deform-attn/module';
