@@ -7,6 +7,7 @@ import { getKernel, registerKernel, type KernelBackend, type KernelConfig, type 
 import type { MsdaDims } from './geometry';
 import { MS_DEFORM_ATTN, MS_DEFORM_ATTN_GRAD, type MsdaAttrs } from './kernel-names';
 import { msdaBackward, msdaForward } from './kernels-js';
+import { msdaBackwardThreaded, msdaForwardThreaded, useThreads } from './threads';
 
 interface Memory {
   /** Allocates a zero-filled float32 output. */
@@ -55,7 +56,7 @@ function forwardKernel(backendName: string): KernelConfig {
       const g = dimsOf(value, loc, attrs as unknown as MsdaAttrs);
       const mem = memoryOf(backendName, backend as KernelBackend);
       const out = mem.alloc([g.N, g.Lq, g.M * g.D]);
-      msdaForward(mem.view(value), mem.view(loc), mem.view(attn), g, mem.view(out));
+      (useThreads(g) ? msdaForwardThreaded : msdaForward)(mem.view(value), mem.view(loc), mem.view(attn), g, mem.view(out));
       return out;
     },
   };
@@ -72,7 +73,7 @@ function gradKernel(backendName: string): KernelConfig {
       const gValue = mem.alloc([...value.shape]);
       const gLoc = mem.alloc([...loc.shape]);
       const gAttn = mem.alloc([...attn.shape]);
-      msdaBackward(mem.view(dy), mem.view(value), mem.view(loc), mem.view(attn), g, mem.view(gValue), mem.view(gLoc), mem.view(gAttn));
+      (useThreads(g) ? msdaBackwardThreaded : msdaBackward)(mem.view(dy), mem.view(value), mem.view(loc), mem.view(attn), g, mem.view(gValue), mem.view(gLoc), mem.view(gAttn));
       return [gValue, gLoc, gAttn];
     },
   };
