@@ -2,9 +2,10 @@
  * COCO bbox evaluation with the semantics of pycocotools `COCOeval(iouType='bbox')`: `evaluate`,
  * `accumulate` and `summarize`, for any params. Streaming (`add` per image) or whole-file use.
  */
-import type { EvaluationSummary, Evaluator, ResultDetection } from '@dino-r1/core';
+import type { EvaluationSummary } from '@dino-r1/core';
 import { precisionRecall } from './accumulate';
-import { GroundTruth, toDetections, type Detection } from './data';
+import type { Detection, GroundTruth } from './data';
+import { DetectionEvaluator } from './detection-store';
 import { AREA_LABELS, DEFAULT_AREA_RNG, DEFAULT_IOU_THRS, DEFAULT_REC_THRS } from './linspace';
 import { boxIou, byScore, evaluateImage, type ImageEval } from './match';
 
@@ -61,26 +62,14 @@ function indexPairs(as: number[], ms: number[]): Array<[number, number]> {
   return as.map((a, i) => [a, ms[i]]);
 }
 
-export class CocoEvaluator implements Evaluator {
+export class CocoEvaluator extends DetectionEvaluator {
   readonly name = 'coco';
-  private detections: Detection[] = [];
 
   constructor(
-    readonly gt: GroundTruth,
+    gt: GroundTruth,
     readonly params: CocoParams = {},
-  ) {}
-
-  add(detections: readonly ResultDetection[]): void {
-    this.detections.push(...toDetections(detections, this.gt, this.detections.length));
-  }
-
-  /** Replaces all detections (e.g. from `loadDetections`). */
-  setDetections(detections: Detection[]): void {
-    this.detections = detections;
-  }
-
-  reset(): void {
-    this.detections = [];
+  ) {
+    super(gt);
   }
 
   summarize(): EvaluationSummary {

@@ -4,10 +4,11 @@
  * counts only for categories verified present or absent in its image; unmatched detections of
  * not-exhaustively annotated categories are ignored), no per-category cut, AP by frequency group.
  */
-import type { EvaluationSummary, Evaluator, ResultDetection } from '@dino-r1/core';
+import type { EvaluationSummary } from '@dino-r1/core';
 import { precisionRecall } from './accumulate';
 import { groupByImageCategory } from './coco-eval';
-import { GroundTruth, toDetections, type Detection } from './data';
+import type { Detection, GroundTruth } from './data';
+import { DetectionEvaluator } from './detection-store';
 import { AREA_LABELS, DEFAULT_AREA_RNG, DEFAULT_IOU_THRS, DEFAULT_REC_THRS } from './linspace';
 import { boxIou, byScore, evaluateImage } from './match';
 
@@ -57,25 +58,14 @@ function meanOver(values: Iterable<number>): number {
   return n ? sum / n : -1;
 }
 
-export class LvisEvaluator implements Evaluator {
+export class LvisEvaluator extends DetectionEvaluator {
   readonly name = 'lvis';
-  private detections: Detection[] = [];
 
   constructor(
-    readonly gt: GroundTruth,
+    gt: GroundTruth,
     readonly params: LvisParams = {},
-  ) {}
-
-  add(detections: readonly ResultDetection[]): void {
-    this.detections.push(...toDetections(detections, this.gt, this.detections.length));
-  }
-
-  setDetections(detections: Detection[]): void {
-    this.detections = detections;
-  }
-
-  reset(): void {
-    this.detections = [];
+  ) {
+    super(gt);
   }
 
   summarize(): EvaluationSummary {
