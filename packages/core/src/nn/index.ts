@@ -1,2 +1,3 @@
 export * from './init';
 export * from './linear';
+export * from './layer-norm';
