@@ -1,1 +1,5 @@
 export * from './pos-embed';
+export * from './blocks';
+export * from './dinov2';
+export * from './config';
+export * from './presets';
