@@ -3,3 +3,4 @@ export * from './blocks';
 export * from './dinov2';
 export * from './config';
 export * from './presets';
+export * from './checkpoint-names';
