@@ -4,3 +4,6 @@ export * from './dinov2';
 export * from './config';
 export * from './presets';
 export * from './checkpoint-names';
+export * from './pyramid';
+export * from './backbone';
+export * from './plugin';
