@@ -2,6 +2,7 @@
 /** The `dino-r1` command line. One file per command in this folder. */
 import { parseArgs } from 'node:util';
 import { evalCommand } from './eval';
+import { featuresCommand } from './features';
 import { info } from './info';
 
 const USAGE = `usage: dino-r1 <command> [options]
@@ -9,6 +10,8 @@ const USAGE = `usage: dino-r1 <command> [options]
 commands:
   info [--backend NAME] [--json]   the tfjs backend this machine gets and why others were skipped
   eval coco|lvis|odinw ...         COCO / LVIS / ODinW bbox evaluation (pycocotools, lvis-api semantics)
+  features --weights W --input IN --out OUT [--config CFG] [--layers 0,1]
+                                   DINOv2 feature extraction (official or Hugging Face checkpoints)
 
 Backends: auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu (or set DINO_R1_BACKEND).
 `;
@@ -34,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'eval':
       return evalCommand(rest);
+    case 'features':
+      return featuresCommand(rest);
     default:
       process.stderr.write(`dino-r1: unknown command '${command}'\n\n${USAGE}`);
       return 2;
