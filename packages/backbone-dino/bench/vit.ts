@@ -4,20 +4,9 @@
  * machine (torch 1.13, best of 1 and 2 threads, median of 5, recorded: 0.12 s forward, 0.31 s fwd+bwd).
  *   npm run bench -w @dino-r1/backbone-dino
  */
-import { initBackend, installWasmOverrides, silentLogger, tf, uninstallWasmOverrides } from '@dino-r1/core';
+import { initBackend, installWasmOverrides, medianSeconds, silentLogger, tf, uninstallWasmOverrides } from '@dino-r1/core';
 import { DinoVisionTransformer, DINOV2_PRESETS } from '../src';
 
-function median(f: () => void, reps = 5): number {
-  f();
-  f();
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = process.hrtime.bigint();
-    f();
-    ts.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  return ts.sort((a, b) => a - b)[Math.floor(reps / 2)];
-}
 
 async function main(): Promise<void> {
   await initBackend('wasm', { logger: silentLogger });
@@ -43,8 +32,8 @@ async function main(): Promise<void> {
     else uninstallWasmOverrides();
     rows.push({
       backend: `wasm, overrides ${overrides ? 'on' : 'off'}`,
-      'forward s': +median(forward).toFixed(3),
-      'fwd+bwd s': +median(backward, 3).toFixed(3),
+      'forward s': +medianSeconds(forward).toFixed(3),
+      'fwd+bwd s': +medianSeconds(backward, 3).toFixed(3),
       'torch forward s (recorded)': 0.12,
       'torch fwd+bwd s (recorded)': 0.31,
     });

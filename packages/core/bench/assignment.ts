@@ -4,8 +4,7 @@
  * development convenience; nothing depends on it).
  */
 import { spawnSync } from 'node:child_process';
-import { linearSumAssignment } from '../src';
-import { medianSeconds, table } from './timing';
+import { linearSumAssignment, medianSeconds } from '../src';
 
 const SHAPES = [10, 50, 100, 300];
 /** Recorded on the target machine when the issue was written (ms), used when scipy is absent. */
@@ -54,5 +53,5 @@ export function benchAssignment(): void {
     });
   }
   console.log('\nlinearSumAssignment vs scipy.optimize.linear_sum_assignment');
-  table(rows);
+  console.table(rows);
 }

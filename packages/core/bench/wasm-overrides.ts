@@ -3,8 +3,7 @@
  *   npm run bench -w @dino-r1/core
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import { initBackend, installWasmOverrides, silentLogger, tf, uninstallWasmOverrides } from '../src';
-import { medianSeconds, table } from './timing';
+import { initBackend, installWasmOverrides, medianSeconds, silentLogger, tf, uninstallWasmOverrides } from '../src';
 
 function timeIt(f: () => Tensor | Tensor[]): number {
   return medianSeconds(() => {
@@ -65,6 +64,6 @@ export async function benchWasmOverrides(): Promise<void> {
     });
   }
   console.log('\nwasm kernel overrides (tfjs-backend-wasm SIMD, 1 thread)');
-  table(rows);
+  console.table(rows);
   tf.dispose([a, b, x, w, dy1, xs2, wt]);
 }

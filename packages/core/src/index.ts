@@ -17,3 +17,4 @@ export * from './boxes';
 export * from './assignment';
 export * from './ops/batch-gather';
 export * from './nn';
+export * from './timing';

@@ -4,24 +4,13 @@
  * reference (Deformable-DETR's pure-PyTorch path, torch 1.13, 2 threads, measured on this machine when the
  * issue was written: 0.073 s and 0.66 s forward+backward).   npm run bench -w @dino-r1/decoder
  */
-import { initBackend, silentLogger, tf } from '@dino-r1/core';
+import { initBackend, medianSeconds, silentLogger, tf } from '@dino-r1/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { msDeformAttn, type MsdaImplementation } from '../src';
 
 const SHAPES: Array<[number, number]> = [[64, 64], [32, 32], [16, 16], [8, 8]];
 const TORCH_FWD_BWD: Record<string, number> = { decoder: 0.073, encoder: 0.66 };
 
-function median(f: () => void, reps: number): number {
-  f();
-  f(); // the kernels reach V8's top tier after a couple of calls
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = process.hrtime.bigint();
-    f();
-    ts.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  return ts.sort((a, b) => a - b)[Math.floor(reps / 2)];
-}
 
 async function main(): Promise<void> {
   const rows: Array<Record<string, string | number>> = [];
@@ -37,13 +26,13 @@ async function main(): Promise<void> {
       // exhausts the wasm heap, so it is timed at the decoder size only
       const impls: MsdaImplementation[] = size === 'encoder' ? ['kernel'] : ['kernel', 'composed'];
       for (const impl of impls) {
-        const fwd = median(() => {
+        const fwd = medianSeconds(() => {
           // tfjs kernels run synchronously on cpu and wasm: reading one number is enough to finish the work
           const out = msDeformAttn(value, SHAPES, undefined, loc, attn, impl);
           tf.tidy(() => tf.sum(out).dataSync());
           out.dispose();
         }, impl === 'composed' ? 3 : 7);
-        const fb = median(() => {
+        const fb = medianSeconds(() => {
           const g = tf.grads((v: Tensor, l: Tensor, a: Tensor) => tf.sum(msDeformAttn(v, SHAPES, undefined, l, a, impl)))([value, loc, attn]);
           tf.tidy(() => g.forEach((t) => tf.sum(t).dataSync()));
           tf.dispose(g);

@@ -3,20 +3,10 @@
  * issue's size: B=2, L=6, Q=900, K=80, G=20; and of the SFT loss (6 Hungarian matchings per image)
  * at the same size for comparison.   npm run bench -w @dino-r1/grqo
  */
-import { initBackend, silentLogger, tf, type BackendPreference } from '@dino-r1/core';
+import { initBackend, medianSeconds, silentLogger, tf, type BackendPreference } from '@dino-r1/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { grqoLoss, sftLoss } from '../src';
 
-function median(f: () => void, reps: number): number {
-  f();
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = process.hrtime.bigint();
-    f();
-    ts.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  return ts.sort((a, b) => a - b)[Math.floor(reps / 2)];
-}
 
 async function main(): Promise<void> {
   const B = 2, L = 6, Q = 900, K = 80, G = 20;
@@ -32,9 +22,9 @@ async function main(): Promise<void> {
       labels: tf.randomUniform([G], 0, K, 'int32', 20 + b),
     }));
     const cfg = { alpha: 0.01, beta: 0.04, muteFraction: 1 / 3 };
-    const forward = median(() => tf.tidy(() => grqoLoss({ selLogits: sel, refSelLogits: ref, predLogits: logits, predBoxes: boxes, gts }, cfg).loss.dataSync()), 5);
-    const withGrad = median(() => tf.tidy(() => tf.grad((s: Tensor) => grqoLoss({ selLogits: s, refSelLogits: ref, predLogits: logits, predBoxes: boxes, gts }, cfg).loss)(sel).dataSync()), 5);
-    const sft = median(() => tf.tidy(() => tf.grads((l: Tensor, b: Tensor) => sftLoss({ predLogits: l, predBoxes: b, gts }).loss)([logits, boxes]).forEach((g) => g.dataSync())), 3);
+    const forward = medianSeconds(() => tf.tidy(() => grqoLoss({ selLogits: sel, refSelLogits: ref, predLogits: logits, predBoxes: boxes, gts }, cfg).loss.dataSync()), 5);
+    const withGrad = medianSeconds(() => tf.tidy(() => tf.grad((s: Tensor) => grqoLoss({ selLogits: s, refSelLogits: ref, predLogits: logits, predBoxes: boxes, gts }, cfg).loss)(sel).dataSync()), 5);
+    const sft = medianSeconds(() => tf.tidy(() => tf.grads((l: Tensor, b: Tensor) => sftLoss({ predLogits: l, predBoxes: b, gts }).loss)([logits, boxes]).forEach((g) => g.dataSync())), 3);
     rows.push({ backend, 'GRQO forward ms': +(forward * 1e3).toFixed(1), 'GRQO fwd+grad ms': +(withGrad * 1e3).toFixed(1), 'SFT fwd+grad ms': +(sft * 1e3).toFixed(1) });
   }
   console.log(`\nGRQO / SFT loss, B=${B} L=${L} Q=${Q} K=${K} G=${G}`);

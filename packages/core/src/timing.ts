@@ -1,5 +1,8 @@
-/** Median wall time of `f` over `reps` runs after `warmup` runs, in seconds. */
-export function medianSeconds(f: () => void, reps = 5, warmup = 1): number {
+/**
+ * Benchmark timing: the median wall time of `f` over `reps` runs after `warmup` runs (JIT tiers and
+ * lazily compiled kernels settle during the warm-up). Used by every package's `npm run bench`.
+ */
+export function medianSeconds(f: () => void, reps = 5, warmup = 2): number {
   for (let i = 0; i < warmup; i++) f();
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
@@ -9,8 +12,4 @@ export function medianSeconds(f: () => void, reps = 5, warmup = 1): number {
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
-}
-
-export function table(rows: Array<Record<string, string | number>>): void {
-  console.table(rows);
 }
