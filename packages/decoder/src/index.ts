@@ -4,3 +4,5 @@ export * from './ms-deform-attn/kernel-names';
 export * from './ms-deform-attn/module';
 export * from './position-encoding';
 export * from './neck';
+export * from './memory';
+export * from './encoder';
