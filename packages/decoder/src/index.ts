@@ -6,3 +6,4 @@ export * from './position-encoding';
 export * from './neck';
 export * from './memory';
 export * from './encoder';
+export * from './heads';
