@@ -7,3 +7,4 @@ export * from './neck';
 export * from './memory';
 export * from './encoder';
 export * from './heads';
+export * from './query-selection';
