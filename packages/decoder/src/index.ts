@@ -8,3 +8,5 @@ export * from './memory';
 export * from './encoder';
 export * from './heads';
 export * from './query-selection';
+export * from './attention';
+export * from './decoder';
