@@ -16,8 +16,11 @@ export class MultiheadAttention extends Module {
     this.out_proj = this.module('out_proj', new Linear(dim, dim, { bias: tf.zeros([dim]) }));
   }
 
-  /** `q`, `k`, `v` `[B,N,d]` (N may differ for k/v); `mask` `[Nq,Nk]` bool, true where attention is not allowed. */
-  forward(q: Tensor, k: Tensor, v: Tensor, mask?: Tensor | null): Tensor {
+  /**
+   * `q`, `k`, `v` `[B,N,d]` (N may differ for k/v); `mask` `[Nq,Nk]` bool, true where attention is not
+   * allowed; `keyPadding` `[B,Nk]` (1 = padding key, never attended).
+   */
+  forward(q: Tensor, k: Tensor, v: Tensor, mask?: Tensor | null, keyPadding?: Tensor | null): Tensor {
     return tf.tidy(() => {
       const d = this.dim;
       const h = this.numHeads;
@@ -32,6 +35,7 @@ export class MultiheadAttention extends Module {
       const vh = proj(v, wv, bv, Nk);
       let scores = tf.mul(tf.matMul(qh, kh, false, true), (d / h) ** -0.5); // [B,h,Nq,Nk]
       if (mask) scores = tf.where(tf.broadcastTo(tf.reshape(tf.cast(mask, 'bool'), [1, 1, Nq, Nk]), scores.shape), tf.fill(scores.shape, -1e9), scores);
+      if (keyPadding) scores = tf.where(tf.broadcastTo(tf.reshape(tf.cast(keyPadding, 'bool'), [B, 1, 1, Nk]), scores.shape), tf.fill(scores.shape, -1e9), scores);
       const out = tf.reshape(tf.transpose(tf.matMul(tf.softmax(scores, -1), vh), [0, 2, 1, 3]), [B, Nq, d]);
       return this.out_proj.forward(out);
     });

@@ -10,3 +10,4 @@ export * from './heads';
 export * from './query-selection';
 export * from './attention';
 export * from './decoder';
+export * from './prompt-encoder';
