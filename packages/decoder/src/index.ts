@@ -11,3 +11,4 @@ export * from './query-selection';
 export * from './attention';
 export * from './decoder';
 export * from './prompt-encoder';
+export * from './detector';

@@ -64,13 +64,20 @@ export class QuerySelection extends Module {
     this.memory_trans_norm = this.module('memory_trans_norm', new LayerNorm(dim));
   }
 
-  forward(encoded: Tensor, mem: FlatMemory, prompts: Tensor, promptMask: Tensor | null, classHead: ContrastiveClassHead, boxHead: BoxHead): Selection {
-    const { proposals, valid } = encoderProposals(mem);
-    const out = tf.tidy(() => {
+  /** Objectness logits `[B,S]` of every token (the policy before selection), and the transformed memory. */
+  objectness(encoded: Tensor, mem: FlatMemory, valid: Tensor, prompts: Tensor, promptMask: Tensor | null, classHead: ContrastiveClassHead): { memory: Tensor; logits: Tensor; objectness: Tensor } {
+    return tf.tidy(() => {
       const keep = tf.expandDims(tf.cast(valid, 'float32'), -1);
       const memory = this.memory_trans_norm.forward(this.memory_trans_fc.forward(tf.mul(encoded, keep)));
       const logits = classHead.forward(memory, prompts, promptMask); // [B,S,K]
-      const objectness = tf.max(logits, -1); // [B,S]
+      return { memory, logits, objectness: tf.max(logits, -1) };
+    });
+  }
+
+  forward(encoded: Tensor, mem: FlatMemory, prompts: Tensor, promptMask: Tensor | null, classHead: ContrastiveClassHead, boxHead: BoxHead): Selection {
+    const { proposals, valid } = encoderProposals(mem);
+    const out = tf.tidy(() => {
+      const { memory, logits, objectness } = this.objectness(encoded, mem, valid, prompts, promptMask, classHead);
       const masked = tf.where(valid, objectness, tf.fill(objectness.shape, -Infinity));
       const selectedIndices = noGrad(() => tf.topk(masked, this.numQueries).indices);
       // invalid tokens carry +∞ proposals: zero them before the box head so no NaN reaches any gradient

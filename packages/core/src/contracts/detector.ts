@@ -15,11 +15,14 @@ export interface DetectorOutput {
   readonly selectedIndices: Tensor2D;
   /** `[B,Q]` selection (objectness) logits of the selected tokens: the GRQO policy. */
   readonly selectionLogits: Tensor2D;
-  /** Denoising queries' outputs and bookkeeping when DN is on in training. */
+  /**
+   * Denoising queries' outputs when DN is on in training, with the known (query, GT) pairs of every
+   * image (no matching needed for them).
+   */
   readonly denoising?: {
     readonly predLogits: Tensor4D;
     readonly predBoxes: Tensor4D;
-    readonly meta: Readonly<Record<string, unknown>>;
+    readonly pairs: ReadonlyArray<{ readonly queries: Int32Array; readonly targets: Int32Array }>;
   };
 }
 

@@ -1,0 +1,96 @@
+/**
+ * The assembled DINO-R1 detector (tiny, DINOv2 backbone) trained with the GRQO trainer: it overfits one
+ * image with visual prompts, every parameter receives gradient from the SFT and GRQO losses, and the
+ * tensor count stays flat.
+ */
+import { createContainer, initBackend, parseConfig, silentLogger, tf, TOKENS, type AdvantageNormaliser, type WeightedReward } from '@dino-r1/core';
+import { DinoV2Backbone } from '@dino-r1/backbone-dino';
+import { DinoR1Detector } from '@dino-r1/decoder';
+import { DetectorPolicy, EpochSnapshotAnchor, grqoLoss, sftLoss, Trainer, type DetectorBatch } from '@dino-r1/grqo';
+import { rewardsPlugin } from '@dino-r1/rewards';
+
+function tinyDetector(): DinoR1Detector {
+  const backbone = new DinoV2Backbone({ img_size: 56, patch_size: 14, embed_dim: 32, depth: 2, num_heads: 2 });
+  return new DinoR1Detector(backbone, { dModel: 32, numLevels: 4, encoderLayers: 1, decoderLayers: 2, promptLayers: 1, numQueries: 12, numHeads: 4, numPoints: 2, ffnDim: 64, gnGroups: 8 });
+}
+
+/** One 56×56 image: two bright squares of different colours; the prompts are their boxes. */
+function oneImage(): DetectorBatch {
+  const px = new Float32Array(56 * 56 * 3).fill(-1);
+  const paint = (x0: number, y0: number, s: number, c: number[]) => {
+    for (let y = y0; y < y0 + s; y++) for (let x = x0; x < x0 + s; x++) c.forEach((v, k) => (px[(y * 56 + x) * 3 + k] = v));
+  };
+  paint(6, 8, 14, [2, -1, -1]);
+  paint(30, 28, 20, [-1, 2, 2]);
+  const gt = [
+    [(6 + 7) / 56, (8 + 7) / 56, 14 / 56, 14 / 56],
+    [(30 + 10) / 56, (28 + 10) / 56, 20 / 56, 20 / 56],
+  ];
+  return {
+    images: { pixels: tf.tensor4d(px, [1, 56, 56, 3]), mask: tf.zeros([1, 56, 56]) as tf.Tensor3D, sizes: [[56, 56]] },
+    prompts: { boxes: tf.tensor3d([gt]), sourceImage: tf.tensor2d([[0, 0]], [1, 2], 'int32'), mask: tf.zeros([1, 2]) as tf.Tensor2D, categoryIds: [[1, 2]] },
+    gts: [{ boxes: tf.tensor2d(gt), labels: tf.tensor1d([0, 1], 'int32') }],
+  };
+}
+
+describe('DinoR1Detector', () => {
+  beforeAll(() => initBackend('wasm', { logger: silentLogger }));
+
+  it('outputs what the losses need, with mmdetection-style names', () => {
+    const det = tinyDetector();
+    const b = oneImage();
+    const out = det.forward(b.images, b.prompts, false);
+    expect(out.predLogits.shape).toEqual([2, 1, 12, 2]);
+    expect(out.predBoxes.shape).toEqual([2, 1, 12, 4]);
+    expect(out.selectionLogits.shape).toEqual([1, 12]);
+    expect([...det.stateDictShapes().keys()]).toEqual(
+      expect.arrayContaining(['backbone.vit.pos_embed', 'neck.convs.0.conv.weight', 'level_embed', 'encoder.layers.0.self_attn.value_proj.weight', 'memory_trans_fc.weight', 'query_embedding.weight', 'decoder.layers.1.cross_attn.sampling_offsets.bias', 'bbox_head.cls_branches.2.bias', 'bbox_head.reg_branches.2.layers.2.weight', 'prompt_encoder.content_query']),
+    );
+    const dets = det.postProcess(out, b.prompts, b.images, 5);
+    expect(dets).toHaveLength(5);
+    expect(dets.every((d) => d.categoryId === 1 || d.categoryId === 2)).toBe(true);
+  });
+
+  it('every detector parameter receives gradient from SFT- and GRQO-shaped losses', () => {
+    const det = tinyDetector();
+    // leave the official zero-inits behind (one SGD-like nudge), so no path is hidden at step 0
+    for (const [name, v] of det.namedParameters()) if (/sampling_offsets\.weight|attention_weights\.weight|reg_branches\.\d+\.layers\.2\.weight/.test(name)) v.assign(tf.randomNormal(v.shape, 0, 0.01, 'float32', 1));
+    const b = oneImage();
+    const params = [...det.namedParameters()].filter(([n]) => !n.endsWith('mask_token'));
+    const { value, grads } = tf.variableGrads(() => {
+      const o = det.forward(b.images, b.prompts, true);
+      const sft = sftLoss({ ...o, gts: b.gts }).loss;
+      const ref = tf.mul(o.selectionLogits, 0.9);
+      const grqo = grqoLoss({ selLogits: o.selectionLogits, refSelLogits: ref, predLogits: o.predLogits, predBoxes: o.predBoxes, gts: b.gts }, { alpha: 0.01, beta: 0.04, muteFraction: 1 / 3 }).loss;
+      return tf.add(sft, grqo) as tf.Scalar;
+    }, params.map(([, v]) => v));
+    const dead = params.filter(([, v]) => !grads[v.name] || tf.tidy(() => tf.max(tf.abs(grads[v.name])).arraySync()) === 0).map(([n]) => n);
+    tf.dispose([value, ...Object.values(grads)]);
+    expect(dead).toEqual([]);
+  });
+
+  it('overfits one image with prompts under sft+grqo; tf.memory().numTensors stays flat', async () => {
+    const config = parseConfig({ objective: 'sft+grqo', optim: { lr: 2e-3, clipNorm: 1, backboneLrMultiplier: 1, weightDecay: 0 }, train: { stepsPerEpoch: 50 } });
+    const c = createContainer(config, [rewardsPlugin], { logger: silentLogger });
+    const det = tinyDetector();
+    const trainer = new Trainer<DetectorBatch>({
+      config,
+      model: new DetectorPolicy(det),
+      anchor: new EpochSnapshotAnchor(),
+      rewards: c.get<WeightedReward[]>(TOKENS.ActiveRewards),
+      normaliser: c.get<AdvantageNormaliser>(TOKENS.ActiveAdvantageNormaliser),
+    });
+    const batch = oneImage();
+    const losses: number[] = [];
+    const counts: number[] = [];
+    for (let s = 0; s < 120; s++) {
+      losses.push(trainer.trainStep([batch]).loss);
+      counts.push(tf.memory().numTensors);
+    }
+    const first = losses.slice(0, 5).reduce((a, b) => a + b) / 5;
+    const last = losses.slice(-5).reduce((a, b) => a + b) / 5;
+    process.stderr.write(`overfit: loss ${first.toFixed(3)} → ${last.toFixed(3)} in 120 steps\n`);
+    expect(last).toBeLessThan(first / 3);
+    expect(new Set(counts.slice(1)).size).toBe(1);
+  }, 600000);
+});
