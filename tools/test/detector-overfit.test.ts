@@ -9,9 +9,9 @@ import { DinoR1Detector } from '@dino-r1/decoder';
 import { DetectorPolicy, EpochSnapshotAnchor, grqoLoss, sftLoss, Trainer, type DetectorBatch } from '@dino-r1/grqo';
 import { rewardsPlugin } from '@dino-r1/rewards';
 
-function tinyDetector(): DinoR1Detector {
+function tinyDetector(denoising = true): DinoR1Detector {
   const backbone = new DinoV2Backbone({ img_size: 56, patch_size: 14, embed_dim: 32, depth: 2, num_heads: 2 });
-  return new DinoR1Detector(backbone, { dModel: 32, numLevels: 4, encoderLayers: 1, decoderLayers: 2, promptLayers: 1, numQueries: 12, numHeads: 4, numPoints: 2, ffnDim: 64, gnGroups: 8 });
+  return new DinoR1Detector(backbone, { dModel: 32, numLevels: 4, encoderLayers: 1, decoderLayers: 2, promptLayers: 1, numQueries: 12, numHeads: 4, numPoints: 2, ffnDim: 64, gnGroups: 8, denoising: denoising ? { budget: 8 } : undefined });
 }
 
 /** One 56×56 image: two bright squares of different colours; the prompts are their boxes. */
@@ -46,6 +46,10 @@ describe('DinoR1Detector', () => {
     expect([...det.stateDictShapes().keys()]).toEqual(
       expect.arrayContaining(['backbone.vit.pos_embed', 'neck.convs.0.conv.weight', 'level_embed', 'encoder.layers.0.self_attn.value_proj.weight', 'memory_trans_fc.weight', 'query_embedding.weight', 'decoder.layers.1.cross_attn.sampling_offsets.bias', 'bbox_head.cls_branches.2.bias', 'bbox_head.reg_branches.2.layers.2.weight', 'prompt_encoder.content_query']),
     );
+    expect(out.denoising).toBeUndefined(); // inference: no denoising queries
+    const train = det.forward(b.images, b.prompts, true, b.gts);
+    expect(train.denoising!.predLogits.shape).toEqual([2, 1, 8, 2]); // 2 groups × (2 positives + 2 negatives)
+    expect(Array.from(train.denoising!.pairs[0].queries)).toEqual([0, 1, 4, 5]);
     const dets = det.postProcess(out, b.prompts, b.images, 5);
     expect(dets).toHaveLength(5);
     expect(dets.every((d) => d.categoryId === 1 || d.categoryId === 2)).toBe(true);
@@ -58,8 +62,8 @@ describe('DinoR1Detector', () => {
     const b = oneImage();
     const params = [...det.namedParameters()].filter(([n]) => !n.endsWith('mask_token'));
     const { value, grads } = tf.variableGrads(() => {
-      const o = det.forward(b.images, b.prompts, true);
-      const sft = sftLoss({ ...o, gts: b.gts }).loss;
+      const o = det.forward(b.images, b.prompts, true, b.gts);
+      const sft = sftLoss({ ...o, gts: b.gts }).loss; // includes the denoising terms
       const ref = tf.mul(o.selectionLogits, 0.9);
       const grqo = grqoLoss({ selLogits: o.selectionLogits, refSelLogits: ref, predLogits: o.predLogits, predBoxes: o.predBoxes, gts: b.gts }, { alpha: 0.01, beta: 0.04, muteFraction: 1 / 3 }).loss;
       return tf.add(sft, grqo) as tf.Scalar;
@@ -72,7 +76,8 @@ describe('DinoR1Detector', () => {
   it('overfits one image with prompts under sft+grqo; tf.memory().numTensors stays flat', async () => {
     const config = parseConfig({ objective: 'sft+grqo', optim: { lr: 2e-3, clipNorm: 1, backboneLrMultiplier: 1, weightDecay: 0 }, train: { stepsPerEpoch: 50 } });
     const c = createContainer(config, [rewardsPlugin], { logger: silentLogger });
-    const det = tinyDetector();
+    // denoising queries draw new noise every step by design; overfitting is measured on the matching path
+    const det = tinyDetector(false);
     const trainer = new Trainer<DetectorBatch>({
       config,
       model: new DetectorPolicy(det),

@@ -16,10 +16,12 @@ import {
   type Detector,
   type DetectorOutput,
   type ImageBatch,
+  type RewardTargets,
   type PromptBatch,
 } from '@dino-r1/core';
 import type { Tensor, Tensor2D, Tensor3D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
 import { Decoder } from './decoder';
+import { denoisingQueries, lcg, type DenoisingOptions } from './denoising';
 import { DeformableEncoder } from './encoder';
 import { BoxHead, ContrastiveClassHead } from './heads';
 import { flattenLevels, type FlatMemory } from './memory';
@@ -38,12 +40,14 @@ export interface DetectorConfig {
   readonly numPoints: number;
   readonly ffnDim: number;
   readonly gnGroups: number;
+  /** Denoising queries in training (omit to disable). */
+  readonly denoising?: DenoisingOptions;
 }
 
 /** Presets of DESIGN.md §4: `paper` for a GPU, `tiny` for minutes on 2 CPU cores. */
 export const DETECTOR_PRESETS: Record<'paper' | 'tiny', DetectorConfig> = {
-  paper: { dModel: 256, numLevels: 4, encoderLayers: 6, decoderLayers: 6, promptLayers: 1, numQueries: 900, numHeads: 8, numPoints: 4, ffnDim: 2048, gnGroups: 32 },
-  tiny: { dModel: 128, numLevels: 4, encoderLayers: 2, decoderLayers: 3, promptLayers: 1, numQueries: 100, numHeads: 8, numPoints: 4, ffnDim: 512, gnGroups: 32 },
+  paper: { dModel: 256, numLevels: 4, encoderLayers: 6, decoderLayers: 6, promptLayers: 1, numQueries: 900, numHeads: 8, numPoints: 4, ffnDim: 2048, gnGroups: 32, denoising: { budget: 100, labelNoise: 0.5, boxNoise: 1 } },
+  tiny: { dModel: 128, numLevels: 4, encoderLayers: 2, decoderLayers: 3, promptLayers: 1, numQueries: 100, numHeads: 8, numPoints: 4, ffnDim: 512, gnGroups: 32, denoising: { budget: 30, labelNoise: 0.5, boxNoise: 1 } },
 };
 
 class BboxHead extends Module {
@@ -72,6 +76,8 @@ export class DinoR1Detector extends Module implements Detector {
   readonly query_embedding: Module & { weight: Variable };
   readonly decoder: Decoder;
   readonly bbox_head: BboxHead;
+  /** Denoising noise: seeded, advanced once per training forward (reproducible runs). */
+  private dnRandom = lcg(12345);
 
   constructor(backbone: Backbone & Module, readonly config: DetectorConfig) {
     super();
@@ -107,19 +113,32 @@ export class DinoR1Detector extends Module implements Detector {
     return { mem, encoded, prompts: promptEmb };
   }
 
-  forward(images: ImageBatch, prompts: PromptBatch, training: boolean): DetectorOutput {
+  forward(images: ImageBatch, prompts: PromptBatch, training: boolean, targets?: readonly RewardTargets[]): DetectorOutput {
+    const promptMask = prompts.mask.arraySync() as number[][];
     return tf.tidy(() => {
       const { mem, encoded, prompts: promptEmb } = this.encode(images, prompts, training);
       const L = this.config.decoderLayers;
       const heads = this.bbox_head;
       const sel = this.selection.forward(encoded, mem, promptEmb, prompts.mask, heads.cls_branches.items[L], heads.reg_branches.items[L]);
       const B = images.pixels.shape[0];
-      const query = tf.broadcastTo(tf.expandDims(this.query_embedding.weight, 0), [B, this.config.numQueries, this.config.dModel]);
-      const dec = this.decoder.forward(query, sel.referenceBoxes, encoded, mem, heads.reg_branches.items.slice(0, L));
+      const Q = this.config.numQueries;
+      const query = tf.broadcastTo(tf.expandDims(this.query_embedding.weight, 0), [B, Q, this.config.dModel]);
+      const dn = training && targets && this.config.denoising ? denoisingQueries(targets, promptEmb, promptMask, this.dnRandom, this.config.denoising) : null;
+      const N = dn?.numQueries ?? 0;
+      const dec = this.decoder.forward(
+        dn ? tf.concat([dn.content, query], 1) : query,
+        dn ? tf.concat([dn.references, sel.referenceBoxes], 1) : sel.referenceBoxes,
+        encoded,
+        mem,
+        heads.reg_branches.items.slice(0, L),
+        dn ? dn.attentionMask(Q) : null,
+      );
       const logits = tf.stack(heads.cls_branches.items.slice(0, L).map((h, l) => h.forward(tf.squeeze(tf.slice(dec.hidden, [l, 0, 0, 0], [1, -1, -1, -1]), [0]), promptEmb, prompts.mask)));
+      const part = (t: Tensor, from: number, n: number) => tf.slice(t, [0, 0, from, 0], [-1, -1, n, -1]) as Tensor4D;
       return {
-        predLogits: logits as Tensor4D,
-        predBoxes: dec.boxes as Tensor4D,
+        predLogits: part(logits, N, Q),
+        predBoxes: part(dec.boxes, N, Q),
+        denoising: dn ? { predLogits: part(logits, 0, N), predBoxes: part(dec.boxes, 0, N), pairs: dn.pairs } : undefined,
         proposalLogits: sel.proposalLogits as Tensor3D,
         proposalBoxes: sel.proposalBoxes as Tensor3D,
         selectedIndices: sel.selectedIndices as Tensor2D,

@@ -12,3 +12,4 @@ export * from './attention';
 export * from './decoder';
 export * from './prompt-encoder';
 export * from './detector';
+export * from './denoising';

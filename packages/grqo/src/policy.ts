@@ -49,7 +49,7 @@ export class DetectorPolicy extends Module implements PolicyModel<DetectorBatch>
     this.module('detector', detector);
   }
   forward(batch: DetectorBatch, training: boolean): PolicyOutput {
-    return this.detector.forward(batch.images, batch.prompts, training);
+    return this.detector.forward(batch.images, batch.prompts, training, batch.gts);
   }
   selectionLogitsAt(batch: DetectorBatch, indices: Tensor): Tensor {
     return this.detector.selectionLogitsAt(batch.images, batch.prompts, indices as Tensor2D);

@@ -1,4 +1,5 @@
 import type { Tensor, Tensor2D, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
+import type { RewardTargets } from './reward';
 import type { ImageBatch, PromptBatch } from './tensors';
 import type { ParameterOwner } from './parameter-owner';
 
@@ -36,7 +37,8 @@ export interface Detection {
 
 /** The whole detector: backbone, neck, encoder, prompt encoder, query selection, decoder, heads. */
 export interface Detector extends ParameterOwner {
-  forward(images: ImageBatch, prompts: PromptBatch, training: boolean): DetectorOutput;
+  /** `targets` (training only) enable the denoising queries. */
+  forward(images: ImageBatch, prompts: PromptBatch, training: boolean, targets?: readonly RewardTargets[]): DetectorOutput;
   /**
    * Selection logits a reference copy of the model gives for tokens chosen elsewhere
    * (the KL anchor evaluates `s_ref` at the policy's indices).
