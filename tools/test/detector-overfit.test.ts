@@ -99,3 +99,30 @@ describe('DinoR1Detector', () => {
     expect(new Set(counts.slice(1)).size).toBe(1);
   }, 600000);
 });
+
+describe('DinoR1Detector in the container', () => {
+  it('is bound by the decoder plugin around the configured backbone; padding pixels never matter', async () => {
+    const { decoderPlugin } = await import('@dino-r1/decoder');
+    const { backboneDinoPlugin } = await import('@dino-r1/backbone-dino');
+    const c = createContainer(
+      {
+        model: {
+          preset: 'tiny',
+          backbone: 'dinov2',
+          options: { img_size: 56, patch_size: 14, embed_dim: 32, depth: 1, num_heads: 2, detector: { dModel: 32, numQueries: 6, numHeads: 4, numPoints: 2, ffnDim: 64, gnGroups: 8, encoderLayers: 1, decoderLayers: 1 } },
+        },
+      },
+      [backboneDinoPlugin, decoderPlugin],
+      { logger: silentLogger },
+    );
+    const det = c.get(TOKENS.Detector) as DinoR1Detector;
+    expect(det.config).toMatchObject({ dModel: 32, numQueries: 6, numLevels: 4 });
+    const b = oneImage();
+    // mark the right 14 columns as padding and scribble into them: nothing changes
+    const mask = tf.tensor3d([Array.from({ length: 56 }, () => Array.from({ length: 56 }, (_, j) => (j >= 42 ? 1 : 0)))]);
+    const scribbled = tf.where(tf.cast(tf.expandDims(mask, -1), 'bool'), tf.fill([1, 56, 56, 3], 7), b.images.pixels);
+    const a = det.forward({ ...b.images, mask }, b.prompts, false).predLogits.dataSync();
+    const s = det.forward({ ...b.images, pixels: scribbled as tf.Tensor4D, mask }, b.prompts, false).predLogits.dataSync();
+    expect([...s]).toEqual([...a]);
+  });
+});

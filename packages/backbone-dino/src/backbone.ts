@@ -25,7 +25,10 @@ export class DinoV2Backbone extends Module implements Backbone {
   }
 
   forward(images: ImageBatch, training: boolean): FeaturePyramid {
-    const f = this.vit.forwardFeatures(images.pixels, training);
+    // padding pixels are zeroed first, so whatever they hold cannot influence any output
+    const pixels = tf.tidy(() => tf.mul(images.pixels, tf.expandDims(tf.sub(1, tf.cast(images.mask, 'float32')), -1)));
+    const f = this.vit.forwardFeatures(pixels, training);
+    pixels.dispose();
     const [h, w] = f.grid;
     const map = tf.reshape(f.patchTokens, [f.patchTokens.shape[0], h, w, this.vit.config.embed_dim]);
     const levels = this.pyramid.forward(map) as tf.Tensor4D[];

@@ -13,3 +13,4 @@ export * from './decoder';
 export * from './prompt-encoder';
 export * from './detector';
 export * from './denoising';
+export * from './plugin';
