@@ -5,22 +5,16 @@
  * its (normalised) output and its reference, and the detached prediction is the next layer's reference.
  * Query positions come from the reference boxes (sine encoding of cx, cy, w, h → `ref_point_head` MLP).
  */
-import { LayerNorm, Linear, Module, ModuleList, stopGradient, tf } from '@dino-r1/core';
+import { LayerNorm, Module, ModuleList, stopGradient, tf } from '@dino-r1/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { SelfAttention } from './attention';
-import { Ffn } from './encoder';
+import { Ffn, type LayerOptions } from './encoder';
+import { Mlp } from './mlp';
 import type { BoxHead } from './heads';
 import type { FlatMemory } from './memory';
 import { MSDeformAttn } from './ms-deform-attn/module';
 
-export interface DecoderOptions {
-  readonly dModel: number;
-  readonly numLayers: number;
-  readonly numLevels: number;
-  readonly numHeads?: number;
-  readonly numPoints?: number;
-  readonly ffnDim?: number;
-}
+export type DecoderOptions = LayerOptions;
 
 /** mmdetection `coordinate_to_encoding` of `[..., 4]` boxes: (y, x, w, h) blocks of `numFeats` sines/cosines. */
 export function boxSineEncoding(boxes: Tensor, numFeats: number, temperature = 10000): Tensor {
@@ -34,17 +28,6 @@ export function boxSineEncoding(boxes: Tensor, numFeats: number, temperature = 1
     const [x, y, w, h] = tf.unstack(boxes, -1);
     return tf.concat([enc(y), enc(x), enc(w), enc(h)], -1);
   });
-}
-
-class RefPointHead extends Module {
-  readonly layers: ModuleList<Linear>;
-  constructor(d: number) {
-    super();
-    this.layers = this.module('layers', new ModuleList([new Linear(2 * d, d), new Linear(d, d)]));
-  }
-  forward(x: Tensor): Tensor {
-    return tf.tidy(() => this.layers.items[1].forward(tf.relu(this.layers.items[0].forward(x))));
-  }
 }
 
 export class DecoderLayer extends Module {
@@ -80,12 +63,12 @@ export interface DecoderOutput {
 
 export class Decoder extends Module {
   readonly layers: ModuleList<DecoderLayer>;
-  readonly ref_point_head: RefPointHead;
+  readonly ref_point_head: Mlp;
   readonly norm: LayerNorm;
   constructor(readonly o: DecoderOptions) {
     super();
     this.layers = this.module('layers', new ModuleList(Array.from({ length: o.numLayers }, () => new DecoderLayer(o))));
-    this.ref_point_head = this.module('ref_point_head', new RefPointHead(o.dModel));
+    this.ref_point_head = this.module('ref_point_head', new Mlp([2 * o.dModel, o.dModel, o.dModel]));
     this.norm = this.module('norm', new LayerNorm(o.dModel));
   }
 

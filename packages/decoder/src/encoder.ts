@@ -39,7 +39,8 @@ export class Ffn extends Module {
   }
 }
 
-export interface EncoderOptions {
+/** Sizes shared by the encoder and decoder stacks. */
+export interface LayerOptions {
   readonly dModel: number;
   readonly numLayers: number;
   readonly numLevels: number;
@@ -47,6 +48,8 @@ export interface EncoderOptions {
   readonly numPoints?: number;
   readonly ffnDim?: number;
 }
+
+export type EncoderOptions = LayerOptions;
 
 export class DeformableEncoderLayer extends Module {
   readonly self_attn: MSDeformAttn;

@@ -14,3 +14,4 @@ export * from './prompt-encoder';
 export * from './detector';
 export * from './denoising';
 export * from './plugin';
+export * from './mlp';

@@ -5,12 +5,13 @@
  * each other, then an FFN: one embedding per prompt instance. Padding prompts give zero embeddings and
  * are never attended to.
  */
-import { Linear, LayerNorm, Module, ModuleList, noGrad, tf, type PromptBatch } from '@dino-r1/core';
+import { LayerNorm, Module, ModuleList, noGrad, tf, type PromptBatch } from '@dino-r1/core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { SelfAttention } from './attention';
 import { boxSineEncoding } from './decoder';
 import { Ffn } from './encoder';
 import type { FlatMemory } from './memory';
+import { Mlp } from './mlp';
 import { MSDeformAttn } from './ms-deform-attn/module';
 
 export interface PromptEncoderOptions {
@@ -36,17 +37,6 @@ class PromptLayer extends Module {
   }
 }
 
-class PosProj extends Module {
-  readonly layers: ModuleList<Linear>;
-  constructor(d: number) {
-    super();
-    this.layers = this.module('layers', new ModuleList([new Linear(2 * d, d), new Linear(d, d)]));
-  }
-  forward(x: Tensor): Tensor {
-    return tf.tidy(() => this.layers.items[1].forward(tf.relu(this.layers.items[0].forward(x))));
-  }
-}
-
 /** Where every prompt slot of the batch goes when prompts are regrouped by their source image. */
 interface Regroup {
   /** `[B·Kmax]` flat slot (b·K + k) read into row (source image) / column; −1 = empty */
@@ -67,13 +57,13 @@ function regroup(sourceImage: number[][], mask: number[][]): Regroup {
 
 export class VisualPromptEncoder extends Module {
   readonly content_query: Variable;
-  readonly pos_proj: PosProj;
+  readonly pos_proj: Mlp;
   readonly layers: ModuleList<PromptLayer>;
 
   constructor(readonly o: PromptEncoderOptions) {
     super();
     this.content_query = this.param('content_query', tf.randomNormal([1, o.dModel], 0, 1));
-    this.pos_proj = this.module('pos_proj', new PosProj(o.dModel));
+    this.pos_proj = this.module('pos_proj', new Mlp([2 * o.dModel, o.dModel, o.dModel]));
     this.layers = this.module('layers', new ModuleList(Array.from({ length: o.numLayers ?? 1 }, () => new PromptLayer(o))));
   }
 
