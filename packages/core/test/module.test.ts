@@ -128,3 +128,20 @@ describe('Module', () => {
     net.dispose();
   });
 });
+
+describe('parametersWithoutGradient', () => {
+  beforeAll(() => initBackend('cpu', { logger: silentLogger }));
+
+  it('names parameters the loss does not reach (missing or all-zero gradient) and frees what it made', async () => {
+    const { parametersWithoutGradient } = await import('../src');
+    const used = tf.variable(tf.tensor1d([1, 2]));
+    const unused = tf.variable(tf.tensor1d([3]));
+    const zeroed = tf.variable(tf.tensor1d([4]));
+    const params = [['used', used], ['unused', unused], ['zeroed', zeroed]] as const;
+    const loss = () => tf.add(tf.sum(tf.square(used)), tf.mul(tf.sum(zeroed), 0)) as tf.Scalar;
+    expect(parametersWithoutGradient(loss, params)).toEqual(['unused', 'zeroed']);
+    const before = tf.memory().numTensors;
+    parametersWithoutGradient(loss, params);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

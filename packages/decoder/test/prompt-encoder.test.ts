@@ -1,5 +1,4 @@
-import { initBackend, silentLogger, tf, type PromptBatch } from '@dino-r1/core';
-import type { Tensor } from '@tensorflow/tfjs-core';
+import { initBackend, parametersWithoutGradient, silentLogger, tf, type PromptBatch } from '@dino-r1/core';
 import { flattenLevels, VisualPromptEncoder } from '../src';
 
 const d = 32;
@@ -49,12 +48,7 @@ describe('visual prompt encoder', () => {
     const mem = memOf(5);
     const p = prompts();
     const vars = [...enc.namedParameters()];
-    const step = () => {
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(enc.forward(mem.memory, mem, p))) as tf.Scalar, vars.map(([, v]) => v));
-      const dead = vars.filter(([, v]) => !grads[v.name] || tf.tidy(() => tf.max(tf.abs(grads[v.name])).arraySync()) === 0).map(([n]) => n);
-      tf.dispose([value, ...Object.values(grads)] as Tensor[]);
-      return dead;
-    };
+    const step = () => parametersWithoutGradient(() => tf.sum(tf.square(enc.forward(mem.memory, mem, p))) as tf.Scalar, vars);
     expect(step()).toEqual([]);
     const before = tf.memory().numTensors;
     step();
