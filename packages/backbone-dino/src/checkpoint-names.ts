@@ -78,18 +78,36 @@ export function inferDinov2Config(shapes: ReadonlyMap<string, readonly number[]>
   };
 }
 
+/** A checkpoint read into memory under the official names (Hugging Face names mapped). */
+export interface Dinov2Checkpoint {
+  readonly path: string;
+  readonly state: ReadonlyMap<string, Tensor>;
+  readonly metadata: Readonly<Record<string, string>>;
+  dispose(): void;
+}
+
+export function readDinov2Checkpoint(path: string): Dinov2Checkpoint {
+  const { tensors, metadata } = loadTensors(path);
+  const state = isHuggingFaceNaming(tensors.keys()) ? fromHuggingFace(tensors) : tensors;
+  return {
+    path,
+    state,
+    metadata,
+    dispose: () => {
+      for (const t of new Set([...tensors.values(), ...state.values()])) t.dispose();
+    },
+  };
+}
+
 /**
  * Loads a safetensors checkpoint (official or Hugging Face names) into `model`; strict by default, so a
  * missing, unexpected or mis-shaped key fails with a message naming it.
  */
 export function loadDinov2Checkpoint(path: string, model: DinoVisionTransformer, { strict = true } = {}): StateDictReport {
-  const { tensors } = loadTensors(path);
-  const hf = isHuggingFaceNaming(tensors.keys());
-  const state = hf ? fromHuggingFace(tensors) : tensors;
+  const ckpt = readDinov2Checkpoint(path);
   try {
-    return model.loadStateDict(state, { strict, source: path });
+    return model.loadStateDict(ckpt.state, { strict, source: path });
   } finally {
-    const all = new Set([...tensors.values(), ...state.values()]);
-    for (const t of all) t.dispose();
+    ckpt.dispose();
   }
 }

@@ -7,8 +7,8 @@
  * `x_norm_patchtokens`, `x_norm_regtokens` (if any) and `intermediate.K` [B,D,h,w] per requested block.
  */
 import { parseArgs } from 'node:util';
-import { initBackend, loadTensors, readSafetensors, tensorsToEntries, tf, writeSafetensors } from '@dino-r1/core';
-import { dinov2Config, DinoVisionTransformer, inferDinov2Config, isHuggingFaceNaming, fromHuggingFace, loadDinov2Checkpoint } from '@dino-r1/backbone-dino';
+import { initBackend, readSafetensors, tensorsToEntries, tf, writeSafetensors } from '@dino-r1/core';
+import { dinov2Config, DinoVisionTransformer, inferDinov2Config, readDinov2Checkpoint } from '@dino-r1/backbone-dino';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { readJsonFile } from '@dino-r1/evaluators';
 
@@ -64,18 +64,22 @@ export async function featuresCommand(args: string[]): Promise<number> {
   await initBackend(values.backend as never);
 
   // architecture: shapes, then the weights' metadata, then CFG.json
-  const { tensors, metadata } = loadTensors(values.weights!);
-  const named = isHuggingFaceNaming(tensors.keys()) ? fromHuggingFace(tensors) : tensors;
-  const inferred = inferDinov2Config(new Map([...named].map(([k, t]) => [k, t.shape])));
-  tf.dispose([...new Set([...tensors.values(), ...named.values()])]);
-  const fromMeta = 'num_heads' in metadata ? metadata : {};
-  const fromFile = values.config ? (readJsonFile(values.config) as Record<string, unknown>) : {};
-  if (!('num_heads' in fromMeta) && !('num_heads' in fromFile)) {
-    throw new Error(`${values.weights}: the number of heads cannot be inferred from the weights; give --config with num_heads (and interpolate_antialias, interpolate_offset)`);
+  const ckpt = readDinov2Checkpoint(values.weights!);
+  let model: DinoVisionTransformer;
+  let config: ReturnType<typeof dinov2Config>;
+  try {
+    const inferred = inferDinov2Config(new Map([...ckpt.state].map(([k, t]) => [k, t.shape])));
+    const fromMeta = 'num_heads' in ckpt.metadata ? ckpt.metadata : {};
+    const fromFile = values.config ? (readJsonFile(values.config) as Record<string, unknown>) : {};
+    if (!('num_heads' in fromMeta) && !('num_heads' in fromFile)) {
+      throw new Error(`${values.weights}: the number of heads cannot be inferred from the weights; give --config with num_heads (and interpolate_antialias, interpolate_offset)`);
+    }
+    config = dinov2Config({ ...inferred, ...fromMeta, ...fromFile }, values.config ?? values.weights);
+    model = new DinoVisionTransformer(config);
+    model.loadStateDict(ckpt.state, { source: values.weights });
+  } finally {
+    ckpt.dispose();
   }
-  const config = dinov2Config({ ...inferred, ...fromMeta, ...fromFile }, values.config ?? values.weights);
-  const model = new DinoVisionTransformer(config);
-  loadDinov2Checkpoint(values.weights!, model);
 
   const input = values.input!;
   const image = input.endsWith('.safetensors')
