@@ -123,4 +123,35 @@ describe('DinoR1Detector in the container', () => {
     const s = det.forward({ ...b.images, pixels: scribbled as tf.Tensor4D, mask }, b.prompts, false).predLogits.dataSync();
     expect([...s]).toEqual([...a]);
   });
+
+  it('replaces one part when a later plugin rebinds its token; the others stay the defaults', async () => {
+    const { decoderPlugin, PART_TOKENS, DeformableEncoder, VisualPromptEncoder } = await import('@dino-r1/decoder');
+    const { backboneDinoPlugin } = await import('@dino-r1/backbone-dino');
+    const { definePlugin, Module } = await import('@dino-r1/core');
+    let calls = 0;
+    /** An encoder with no layers: the memory passes through unchanged (and is counted). */
+    class PassThroughEncoder extends Module {
+      forward(mem: { memory: tf.Tensor }): tf.Tensor {
+        calls++;
+        return tf.clone(mem.memory);
+      }
+    }
+    const mine = definePlugin('test:pass-through-encoder', (b) => {
+      b.rebindSync(PART_TOKENS.encoder).toConstantValue(() => new PassThroughEncoder());
+    });
+    const c = createContainer(
+      { model: { preset: 'tiny', backbone: 'dinov2', options: { img_size: 56, patch_size: 14, embed_dim: 32, depth: 1, num_heads: 2, detector: { dModel: 32, numQueries: 6, numHeads: 4, numPoints: 2, ffnDim: 64, gnGroups: 8, decoderLayers: 1 } } } },
+      [backboneDinoPlugin, decoderPlugin, mine],
+      { logger: silentLogger },
+    );
+    const det = c.get(TOKENS.Detector) as DinoR1Detector;
+    expect(det.encoder).toBeInstanceOf(PassThroughEncoder);
+    expect(det.encoder).not.toBeInstanceOf(DeformableEncoder);
+    expect(det.prompt_encoder).toBeInstanceOf(VisualPromptEncoder);
+    expect([...det.stateDictShapes().keys()].some((k) => k.startsWith('encoder.'))).toBe(false);
+    const b = oneImage();
+    const out = det.forward(b.images, b.prompts, false);
+    expect(calls).toBe(1);
+    expect(out.predLogits.shape).toEqual([1, 1, 6, 2]);
+  });
 });

@@ -10,7 +10,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { SelfAttention } from './attention';
 import { Ffn, type LayerOptions } from './encoder';
 import { Mlp } from './mlp';
-import type { BoxHead } from './heads';
+import type { BoxRegressor } from './heads';
 import type { FlatMemory } from './memory';
 import { MSDeformAttn } from './ms-deform-attn/module';
 
@@ -76,7 +76,7 @@ export class Decoder extends Module {
    * @param query `[B,Q,d]` content queries; @param reference `[B,Q,4]` initial boxes (no gradient)
    * @param boxHeads one per layer (`bbox_head.reg_branches.{l}`)
    */
-  forward(query: Tensor, reference: Tensor, memory: Tensor, mem: FlatMemory, boxHeads: readonly BoxHead[], attnMask?: Tensor | null): DecoderOutput {
+  forward(query: Tensor, reference: Tensor, memory: Tensor, mem: FlatMemory, boxHeads: readonly BoxRegressor[], attnMask?: Tensor | null): DecoderOutput {
     return tf.tidy(() => {
       const [B] = query.shape;
       const L = mem.spatialShapes.length;

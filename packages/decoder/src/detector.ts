@@ -20,43 +20,22 @@ import {
   type PromptBatch,
 } from '@dino-r1/core';
 import type { Tensor, Tensor2D, Tensor3D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
-import { Decoder } from './decoder';
-import { denoisingQueries, lcg, type DenoisingOptions } from './denoising';
-import { DeformableEncoder } from './encoder';
-import { BoxHead, ContrastiveClassHead } from './heads';
+import { denoisingQueries, lcg } from './denoising';
+import type { DetectorConfig } from './detector-config';
 import { flattenLevels, type FlatMemory } from './memory';
-import { ChannelMapper } from './neck';
-import { VisualPromptEncoder } from './prompt-encoder';
+import { DEFAULT_PARTS, type BoxHeadPart, type ClassHeadPart, type DecoderPart, type DetectorParts, type EncoderPart, type NeckPart, type PromptEncoderPart } from './parts';
 import { encoderProposals, QuerySelection } from './query-selection';
 
-export interface DetectorConfig {
-  readonly dModel: number;
-  readonly numLevels: number;
-  readonly encoderLayers: number;
-  readonly decoderLayers: number;
-  readonly promptLayers: number;
-  readonly numQueries: number;
-  readonly numHeads: number;
-  readonly numPoints: number;
-  readonly ffnDim: number;
-  readonly gnGroups: number;
-  /** Denoising queries in training (omit to disable). */
-  readonly denoising?: DenoisingOptions;
-}
 
-/** Presets of DESIGN.md §4: `paper` for a GPU, `tiny` for minutes on 2 CPU cores. */
-export const DETECTOR_PRESETS: Record<'paper' | 'tiny', DetectorConfig> = {
-  paper: { dModel: 256, numLevels: 4, encoderLayers: 6, decoderLayers: 6, promptLayers: 1, numQueries: 900, numHeads: 8, numPoints: 4, ffnDim: 2048, gnGroups: 32, denoising: { budget: 100, labelNoise: 0.5, boxNoise: 1 } },
-  tiny: { dModel: 128, numLevels: 4, encoderLayers: 2, decoderLayers: 3, promptLayers: 1, numQueries: 100, numHeads: 8, numPoints: 4, ffnDim: 512, gnGroups: 32, denoising: { budget: 30, labelNoise: 0.5, boxNoise: 1 } },
-};
 
+/** mmdetection's `bbox_head`: one class and one box branch per decoder layer, and one more (index L) for the encoder's proposals. */
 class BboxHead extends Module {
-  readonly cls_branches: ModuleList<ContrastiveClassHead>;
-  readonly reg_branches: ModuleList<BoxHead>;
-  constructor(d: number, layers: number) {
+  readonly cls_branches: ModuleList<ClassHeadPart>;
+  readonly reg_branches: ModuleList<BoxHeadPart>;
+  constructor(c: DetectorConfig, parts: DetectorParts) {
     super();
-    this.cls_branches = this.module('cls_branches', new ModuleList(Array.from({ length: layers + 1 }, () => new ContrastiveClassHead(d))));
-    this.reg_branches = this.module('reg_branches', new ModuleList(Array.from({ length: layers + 1 }, () => new BoxHead(d))));
+    this.cls_branches = this.module('cls_branches', new ModuleList(Array.from({ length: c.decoderLayers + 1 }, () => parts.classHead(c))));
+    this.reg_branches = this.module('reg_branches', new ModuleList(Array.from({ length: c.decoderLayers + 1 }, () => parts.boxHead(c))));
   }
 }
 
@@ -68,30 +47,28 @@ interface Encoded {
 
 export class DinoR1Detector extends Module implements Detector {
   readonly backbone: Backbone & Module;
-  readonly neck: ChannelMapper;
+  readonly neck: NeckPart;
   readonly level_embed: Variable;
-  readonly encoder: DeformableEncoder;
-  readonly prompt_encoder: VisualPromptEncoder;
+  readonly encoder: EncoderPart;
+  readonly prompt_encoder: PromptEncoderPart;
   readonly selection: QuerySelection;
   readonly query_embedding: Module & { weight: Variable };
-  readonly decoder: Decoder;
+  readonly decoder: DecoderPart;
   readonly bbox_head: BboxHead;
   /** Denoising noise: seeded, advanced once per training forward (reproducible runs). */
   private dnRandom = lcg(12345);
 
-  constructor(backbone: Backbone & Module, readonly config: DetectorConfig) {
+  /** `parts` replaces any of the default part factories (the container passes the bound ones). */
+  constructor(backbone: Backbone & Module, readonly config: DetectorConfig, parts: Partial<DetectorParts> = {}) {
     super();
     const c = config;
-    const extra = c.numLevels - backbone.outChannels.length;
-    if (extra < 0) throw new Error(`detector: ${c.numLevels} levels but the backbone gives ${backbone.outChannels.length}`);
+    if (c.numLevels < backbone.outChannels.length) throw new Error(`detector: ${c.numLevels} levels but the backbone gives ${backbone.outChannels.length}`);
     this.backbone = this.module('backbone', backbone);
-    this.neck = this.module('neck', new ChannelMapper(backbone.outChannels, c.dModel, extra, c.gnGroups));
+    const p: DetectorParts = { ...DEFAULT_PARTS, ...parts };
+    this.neck = this.module('neck', p.neck(backbone.outChannels, c));
     this.level_embed = this.param('level_embed', tf.randomNormal([c.numLevels, c.dModel]));
-    this.encoder = this.module('encoder', new DeformableEncoder({ dModel: c.dModel, numLayers: c.encoderLayers, numLevels: c.numLevels, numHeads: c.numHeads, numPoints: c.numPoints, ffnDim: c.ffnDim }));
-    this.prompt_encoder = this.module(
-      'prompt_encoder',
-      new VisualPromptEncoder({ dModel: c.dModel, numLevels: c.numLevels, numLayers: c.promptLayers, numHeads: c.numHeads, numPoints: c.numPoints, ffnDim: c.ffnDim }),
-    );
+    this.encoder = this.module('encoder', p.encoder(c));
+    this.prompt_encoder = this.module('prompt_encoder', p.promptEncoder(c));
     // mmdetection keeps memory_trans_fc/norm at the top level of the detector
     this.selection = new QuerySelection(c.dModel, c.numQueries);
     for (const [name, m] of [['memory_trans_fc', this.selection.memory_trans_fc], ['memory_trans_norm', this.selection.memory_trans_norm]] as const) this.module(name, m);
@@ -99,8 +76,8 @@ export class DinoR1Detector extends Module implements Detector {
       readonly weight = this.param('weight', tf.randomNormal([c.numQueries, c.dModel]));
     })();
     this.query_embedding = this.module('query_embedding', embedding);
-    this.decoder = this.module('decoder', new Decoder({ dModel: c.dModel, numLayers: c.decoderLayers, numLevels: c.numLevels, numHeads: c.numHeads, numPoints: c.numPoints, ffnDim: c.ffnDim }));
-    this.bbox_head = this.module('bbox_head', new BboxHead(c.dModel, c.decoderLayers));
+    this.decoder = this.module('decoder', p.decoder(c));
+    this.bbox_head = this.module('bbox_head', new BboxHead(c, p));
   }
 
   private encode(images: ImageBatch, prompts: PromptBatch, training: boolean): Encoded {

@@ -8,6 +8,19 @@
 import { Linear, Module, ModuleList, tf } from '@dino-r1/core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 
+/** What the selection and the decoder need of a class head (any replacement part satisfies it). */
+export interface ClassScorer {
+  forward(queries: Tensor, prompts: Tensor, promptMask?: Tensor | null): Tensor;
+}
+
+/** What the selection and the decoder need of a box head. */
+export interface BoxRegressor {
+  /** The raw delta `[..., 4]` in inverse-sigmoid space (added to unactivated proposals). */
+  delta(x: Tensor): Tensor;
+  /** Refined boxes from reference boxes, normalised cxcywh. */
+  forward(x: Tensor, reference: Tensor): Tensor;
+}
+
 export class ContrastiveClassHead extends Module {
   readonly bias: Variable;
   constructor(readonly dim: number, priorProb = 0.01) {

@@ -11,6 +11,8 @@ export * from './query-selection';
 export * from './attention';
 export * from './decoder';
 export * from './prompt-encoder';
+export * from './detector-config';
+export * from './parts';
 export * from './detector';
 export * from './denoising';
 export * from './plugin';

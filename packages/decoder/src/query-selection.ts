@@ -8,7 +8,7 @@
  */
 import { batchGather, LayerNorm, Linear, Module, noGrad, stopGradient, tf } from '@dino-r1/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { BoxHead, ContrastiveClassHead } from './heads';
+import type { BoxRegressor, ClassScorer } from './heads';
 import type { FlatMemory } from './memory';
 
 export interface Selection {
@@ -65,7 +65,7 @@ export class QuerySelection extends Module {
   }
 
   /** Objectness logits `[B,S]` of every token (the policy before selection), and the transformed memory. */
-  objectness(encoded: Tensor, mem: FlatMemory, valid: Tensor, prompts: Tensor, promptMask: Tensor | null, classHead: ContrastiveClassHead): { memory: Tensor; logits: Tensor; objectness: Tensor } {
+  objectness(encoded: Tensor, mem: FlatMemory, valid: Tensor, prompts: Tensor, promptMask: Tensor | null, classHead: ClassScorer): { memory: Tensor; logits: Tensor; objectness: Tensor } {
     return tf.tidy(() => {
       const keep = tf.expandDims(tf.cast(valid, 'float32'), -1);
       const memory = this.memory_trans_norm.forward(this.memory_trans_fc.forward(tf.mul(encoded, keep)));
@@ -74,7 +74,7 @@ export class QuerySelection extends Module {
     });
   }
 
-  forward(encoded: Tensor, mem: FlatMemory, prompts: Tensor, promptMask: Tensor | null, classHead: ContrastiveClassHead, boxHead: BoxHead): Selection {
+  forward(encoded: Tensor, mem: FlatMemory, prompts: Tensor, promptMask: Tensor | null, classHead: ClassScorer, boxHead: BoxRegressor): Selection {
     const { proposals, valid } = encoderProposals(mem);
     const out = tf.tidy(() => {
       const { memory, logits, objectness } = this.objectness(encoded, mem, valid, prompts, promptMask, classHead);
