@@ -85,7 +85,7 @@ export class DinoR1Detector extends Module implements Detector {
     const maps = this.neck.forward(levels);
     const mem = flattenLevels(maps, images.mask, this.level_embed, { numFeats: this.config.dModel / 2, offset: 0, temperature: 20 });
     const encoded = this.encoder.forward(mem);
-    const promptEmb = this.prompt_encoder.forward(encoded, mem, prompts);
+    const promptEmb = prompts.embeddings ?? this.prompt_encoder.forward(encoded, mem, prompts);
     tf.dispose([...levels, ...maps]);
     return { mem, encoded, prompts: promptEmb };
   }
@@ -122,6 +122,11 @@ export class DinoR1Detector extends Module implements Detector {
         selectionLogits: sel.selectionLogits as Tensor2D,
       };
     }) as DetectorOutput;
+  }
+
+  /** `[B,K,d]` embeddings of the prompt boxes (what a prompt bank averages per category). */
+  promptEmbeddings(images: ImageBatch, prompts: PromptBatch): Tensor3D {
+    return tf.tidy(() => this.encode(images, { ...prompts, embeddings: undefined }, false).prompts as Tensor3D);
   }
 
   selectionLogitsAt(images: ImageBatch, prompts: PromptBatch, indices: Tensor2D): Tensor2D {

@@ -14,6 +14,10 @@
  * Only NHWC, dilation-1 convolutions are rewritten; anything else goes to the original kernel (the
  * filter gradient has no original and throws a clear error).
  *
+ * `Identity` (what `clone` runs, and what the gradient tape runs on every tensor it saves for backprop)
+ * copies the data on wasm; the override shares it by reference count, as the cpu backend does — tensors
+ * are immutable, so sharing is safe. In a detector training step this was ~12 % of the time.
+ *
  * Kernels the wasm backend lacks and training needs are added: `Conv2DBackpropFilter` (above) and
  * `UnsortedSegmentSum` (the gradient of every `gather`), a direct scatter-add over the wasm heap.
  */
@@ -24,6 +28,7 @@ import {
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
   getKernel,
+  Identity,
   PadV2,
   registerKernel,
   Reshape,
@@ -225,6 +230,15 @@ function unsortedSegmentSum(args: Parameters<KernelFunc>[0]): TensorInfo {
   return out;
 }
 
+function makeIdentity(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const x = args.inputs.x as TensorInfo;
+    if (x.dtype === 'string') return original(args);
+    (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
 let installed: KernelConfig[] | null = null;
 
 function replace(kernelName: string, make: (original: KernelFunc) => KernelFunc): KernelConfig {
@@ -241,6 +255,7 @@ export function installWasmOverrides(): void {
   const originals = [
     replace(BatchMatMul, makeBatchMatMul),
     replace(Conv2DBackpropInput, makeConv2DBackpropInput),
+    replace(Identity, makeIdentity),
   ];
   const missing: Array<[string, KernelFunc]> = [
     [Conv2DBackpropFilter, conv2DBackpropFilter],

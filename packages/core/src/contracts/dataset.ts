@@ -7,13 +7,26 @@ export interface Annotation {
   readonly iscrowd: boolean;
 }
 
+/** Decoded 8-bit RGB pixels, row-major HWC. */
+export interface RgbImage {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
 export interface ImageRecord {
   readonly id: number;
   readonly width: number;
   readonly height: number;
   /** Absolute path of the image file, when the image lives in a file. */
   readonly file?: string;
+  /** Renders the image, when it is generated in code (the synthetic dataset) rather than read from a file. */
+  readonly render?: () => RgbImage;
   readonly annotations: readonly Annotation[];
+  /** LVIS: categories verified absent from the image. */
+  readonly negCategoryIds?: readonly number[];
+  /** LVIS: categories present but not exhaustively annotated. */
+  readonly notExhaustiveCategoryIds?: readonly number[];
 }
 
 export interface Category {

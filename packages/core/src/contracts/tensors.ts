@@ -36,4 +36,9 @@ export interface PromptBatch {
   readonly mask: Tensor2D;
   /** Category id of every prompt slot (`-1` for padding), host-side, `[B][K]`. */
   readonly categoryIds: ReadonlyArray<ReadonlyArray<number>>;
+  /**
+   * `[B,K,d]` ready prompt embeddings (a prompt bank at evaluation): when present the detector uses them
+   * instead of encoding `boxes`, which are then ignored.
+   */
+  readonly embeddings?: Tensor3D;
 }

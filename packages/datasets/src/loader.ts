@@ -1,0 +1,76 @@
+/**
+ * Batches of a dataset for training or evaluation: shuffles per epoch (seeded), loads and transforms the
+ * images, samples the visual prompts and collates. An image that cannot be decoded is reported once
+ * through `onSkip` and skipped — never fatal.
+ */
+import type { DetectionDataset, ImageRecord } from '@dino-r1/core';
+import { collate, type Batch } from './batch';
+import { ImageDecodeError, loadSample } from './images';
+import { samplePrompts, type SampledPrompts } from './prompts';
+import { deriveSeed, Random } from './random';
+import type { Sample } from './sample';
+import type { Transform } from './transforms';
+
+export interface LoaderOptions {
+  readonly batchSize: number;
+  readonly transform: Transform;
+  /** Pad batches to a multiple of this (the backbone's patch size). */
+  readonly padMultiple?: number;
+  readonly seed?: number;
+  readonly shuffle?: boolean;
+  /** Decode file images already downscaled to this longer side. */
+  readonly decodeMaxSize?: number;
+  /** Leave out images without annotations (training). */
+  readonly skipEmpty?: boolean;
+  /** Prompts of a batch; default: the training sampler. */
+  readonly prompts?: (samples: readonly Sample[], random: Random) => SampledPrompts;
+  readonly onSkip?: (record: ImageRecord, error: Error) => void;
+}
+
+export class BatchLoader {
+  private readonly skipped = new Set<number>();
+  constructor(readonly dataset: DetectionDataset, readonly options: LoaderOptions) {
+    if (!(options.batchSize >= 1)) throw new Error(`loader: batchSize must be ≥ 1, got ${options.batchSize}`);
+  }
+
+  /** Records in the order of `epoch` (shuffled with a seed derived from the epoch). */
+  order(epoch: number): ImageRecord[] {
+    let records = [...this.dataset.images];
+    if (this.options.skipEmpty) records = records.filter((r) => r.annotations.some((a) => !a.iscrowd));
+    if (this.options.shuffle ?? true) new Random(deriveSeed(this.options.seed ?? 0, `epoch ${epoch}`)).shuffle(records);
+    return records;
+  }
+
+  batchesPerEpoch(): number {
+    return Math.ceil(this.order(0).length / this.options.batchSize);
+  }
+
+  async load(record: ImageRecord, random: Random): Promise<Sample | null> {
+    if (this.skipped.has(record.id)) return null;
+    try {
+      return this.options.transform(await loadSample(record, this.options.decodeMaxSize), random);
+    } catch (e) {
+      if (!(e instanceof ImageDecodeError)) throw e;
+      this.skipped.add(record.id);
+      this.options.onSkip?.(record, e);
+      return null;
+    }
+  }
+
+  /** The batches of one epoch; the caller disposes each batch (`disposeBatch`). */
+  async *epoch(epoch: number): AsyncGenerator<Batch> {
+    const random = new Random(deriveSeed(this.options.seed ?? 0, `augment ${epoch}`));
+    const records = this.order(epoch);
+    const { batchSize } = this.options;
+    for (let i = 0; i < records.length; i += batchSize) {
+      const samples: Sample[] = [];
+      for (const r of records.slice(i, i + batchSize)) {
+        const s = await this.load(r, random);
+        if (s) samples.push(s);
+      }
+      if (samples.length === 0) continue;
+      const prompts = (this.options.prompts ?? samplePrompts)(samples, random);
+      yield collate(samples, prompts, this.options.padMultiple ?? 1);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The synthetic visual-prompt dataset (DESIGN.md §7), generated in code from a seed: the embedded default
+ * of the demo and the tests. Splits are independent streams (`deriveSeed(seed, split)`), so `val` and
+ * `test` are held out from `train` by construction. Images render lazily through `ImageRecord.render`.
+ */
+import type { Annotation, DatasetReader, DetectionDataset, ImageRecord } from '@dino-r1/core';
+import { deriveSeed } from '../random';
+import { DEFAULT_SCENE, layoutScene, renderScene, type SceneOptions } from './scene';
+import { SYNTHETIC_CATEGORIES } from './shapes';
+
+export interface SyntheticOptions extends SceneOptions {
+  readonly split: string;
+  readonly images: number;
+  readonly seed: number;
+  /** How many of the categories to use (the first N). */
+  readonly numCategories: number;
+}
+
+export const DEFAULT_SYNTHETIC: SyntheticOptions = { ...DEFAULT_SCENE, split: 'train', images: 512, seed: 0, numCategories: SYNTHETIC_CATEGORIES.length };
+
+export function syntheticDataset(options: Partial<SyntheticOptions> = {}): DetectionDataset {
+  const o = { ...DEFAULT_SYNTHETIC, ...options };
+  if (!(o.numCategories >= 1 && o.numCategories <= SYNTHETIC_CATEGORIES.length)) throw new Error(`synthetic: numCategories must be 1…${SYNTHETIC_CATEGORIES.length}, got ${o.numCategories}`);
+  if (!(o.minInstances >= 0 && o.maxInstances >= o.minInstances)) throw new Error(`synthetic: need 0 ≤ minInstances ≤ maxInstances, got ${o.minInstances}, ${o.maxInstances}`);
+  if (!(o.minScale > 0 && o.maxScale <= 1 && o.maxScale >= o.minScale)) throw new Error(`synthetic: need 0 < minScale ≤ maxScale ≤ 1, got ${o.minScale}, ${o.maxScale}`);
+  const categories = SYNTHETIC_CATEGORIES.slice(0, o.numCategories);
+  const base = deriveSeed(o.seed, o.split);
+  const images: ImageRecord[] = [];
+  let annId = 1;
+  for (let i = 0; i < o.images; i++) {
+    const layout = layoutScene(deriveSeed(base, String(i)), categories, o);
+    // boxes need the painted extent: render once now (cheap at these sizes), keep only the annotations
+    const { objects } = renderScene(layout, o);
+    const annotations: Annotation[] = objects.map((ob) => ({ id: annId++, categoryId: ob.categoryId, bbox: ob.bbox, area: ob.bbox[2] * ob.bbox[3], iscrowd: false }));
+    images.push({ id: i + 1, width: o.width, height: o.height, annotations, render: () => renderScene(layout, o).image });
+  }
+  return { name: `synthetic-${o.split}`, categories: categories.map(({ id, name }) => ({ id, name })), images };
+}
+
+/** `synthetic` reader: `source` is the split name (`train`, `val`, `test`, or any label); options as `SyntheticOptions`. */
+export class SyntheticReader implements DatasetReader {
+  readonly name = 'synthetic';
+  async read(source: string, options: Readonly<Record<string, unknown>> = {}): Promise<DetectionDataset> {
+    const known = new Set(Object.keys(DEFAULT_SYNTHETIC));
+    for (const [k, v] of Object.entries(options)) {
+      if (!known.has(k)) throw new Error(`synthetic: unknown option '${k}'; known: ${[...known].join(', ')}`);
+      if (k !== 'split' && typeof v !== 'number') throw new Error(`synthetic: option '${k}' must be a number, got ${JSON.stringify(v)}`);
+    }
+    return syntheticDataset({ ...(options as Partial<SyntheticOptions>), split: source || 'train' });
+  }
+}

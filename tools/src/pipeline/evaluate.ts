@@ -1,0 +1,79 @@
+/**
+ * Closed-set evaluation with a prompt bank (DESIGN.md §4.4, §8): every image is prompted with every
+ * category's bank embedding; the detector's top-k (queries × prompts) become COCO results in the
+ * original image's pixels, scored by the COCO evaluator (pycocotools numbers).
+ */
+import { tf, type ResultDetection } from '@dino-r1/core';
+import { collateImages, toCocoJson, type BatchLoader, type Sample } from '@dino-r1/datasets';
+import type { DinoR1Detector } from '@dino-r1/decoder';
+import { CocoEvaluator, GroundTruth } from '@dino-r1/evaluators';
+import { bankPrompts, type PromptBank } from './prompt-bank';
+
+export const COCO_STAT_NAMES = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
+
+export interface Prediction {
+  readonly sample: Sample;
+  readonly detections: ResultDetection[];
+}
+
+/** Detections of a batch of samples, boxes in each image's original pixels (COCO xywh). */
+export function predict(detector: DinoR1Detector, samples: readonly Sample[], bank: PromptBank, padMultiple: number, topK: number): ResultDetection[][] {
+  const images = collateImages(samples, padMultiple);
+  const prompts = bankPrompts(bank, samples.length);
+  const out = detector.forward(images, prompts, false);
+  const dets = detector.postProcess(out, prompts, images, topK);
+  tf.dispose([images.pixels, images.mask, prompts.boxes, prompts.sourceImage, prompts.mask, prompts.embeddings!, out.predLogits, out.predBoxes, out.proposalLogits, out.proposalBoxes, out.selectedIndices, out.selectionLogits]);
+  const perImage: ResultDetection[][] = samples.map(() => []);
+  for (const d of dets) {
+    const s = samples[d.imageIndex];
+    const fx = s.originalSize[1] / s.width;
+    const fy = s.originalSize[0] / s.height;
+    const [x0, y0, x1, y1] = d.boxXyxy;
+    const bx0 = Math.max(0, x0) * fx;
+    const by0 = Math.max(0, y0) * fy;
+    const bx1 = Math.min(s.width, x1) * fx;
+    const by1 = Math.min(s.height, y1) * fy;
+    perImage[d.imageIndex].push({ image_id: s.imageId, category_id: d.categoryId, bbox: [bx0, by0, Math.max(0, bx1 - bx0), Math.max(0, by1 - by0)], score: d.score });
+  }
+  return perImage;
+}
+
+export interface EvalResult {
+  readonly stats: number[];
+  readonly named: Record<string, number>;
+  readonly perCategory: Record<string, number>;
+  readonly predictions: Prediction[];
+}
+
+/** Evaluates on every image of `loader` (no augmentation expected); keeps the first `keep` predictions for pictures. */
+export async function evaluateWithBank(detector: DinoR1Detector, loader: BatchLoader, bank: PromptBank, options: { topK?: number; keep?: number; onBatch?: (done: number, total: number) => void } = {}): Promise<EvalResult> {
+  const gt = GroundTruth.parse(toCocoJson(loader.dataset), loader.dataset.name);
+  const evaluator = new CocoEvaluator(gt);
+  const records = loader.order(0);
+  const B = loader.options.batchSize;
+  const random = { next: () => 0 } as never;
+  const predictions: Prediction[] = [];
+  for (let i = 0; i < records.length; i += B) {
+    const samples: Sample[] = [];
+    for (const r of records.slice(i, i + B)) {
+      const s = await loader.load(r, random);
+      if (s) samples.push(s);
+    }
+    if (samples.length) {
+      const perImage = predict(detector, samples, bank, loader.options.padMultiple ?? 1, options.topK ?? 100);
+      perImage.forEach((d, b) => {
+        evaluator.add(d);
+        if (predictions.length < (options.keep ?? 0)) predictions.push({ sample: samples[b], detections: d });
+      });
+    }
+    options.onBatch?.(Math.min(records.length, i + B), records.length);
+  }
+  const summary = evaluator.summarize();
+  const names = new Map(loader.dataset.categories.map((c) => [c.id, c.name]));
+  return {
+    stats: [...summary.stats],
+    named: { ...summary.named },
+    perCategory: Object.fromEntries([...(summary.perCategory ?? new Map<number, number>())].map(([id, ap]) => [names.get(id) ?? String(id), ap])),
+    predictions,
+  };
+}
