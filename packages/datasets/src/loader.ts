@@ -57,12 +57,15 @@ export class BatchLoader {
     }
   }
 
-  /** The batches of one epoch; the caller disposes each batch (`disposeBatch`). */
-  async *epoch(epoch: number): AsyncGenerator<Batch> {
-    const random = new Random(deriveSeed(this.options.seed ?? 0, `augment ${epoch}`));
+  /**
+   * The batches of one epoch from batch `startBatch` on; the caller disposes each (`disposeBatch`). Every
+   * batch draws its augmentation and prompts from its own seed, so resuming mid-epoch gives the same batches.
+   */
+  async *epoch(epoch: number, startBatch = 0): AsyncGenerator<Batch> {
     const records = this.order(epoch);
     const { batchSize } = this.options;
-    for (let i = 0; i < records.length; i += batchSize) {
+    for (let i = startBatch * batchSize; i < records.length; i += batchSize) {
+      const random = new Random(deriveSeed(this.options.seed ?? 0, `batch ${epoch}/${i / batchSize}`));
       const samples: Sample[] = [];
       for (const r of records.slice(i, i + batchSize)) {
         const s = await this.load(r, random);
@@ -72,5 +75,12 @@ export class BatchLoader {
       const prompts = (this.options.prompts ?? samplePrompts)(samples, random);
       yield collate(samples, prompts, this.options.padMultiple ?? 1);
     }
+  }
+
+  /** Batches forever from global batch index `start` (epoch after epoch): a training stream that resumes exactly. */
+  async *stream(start = 0): AsyncGenerator<Batch> {
+    const per = this.batchesPerEpoch();
+    if (per === 0) throw new Error(`loader: dataset ${this.dataset.name} has no usable images`);
+    for (let e = Math.floor(start / per), skip = start % per; ; e++, skip = 0) yield* this.epoch(e, skip);
   }
 }

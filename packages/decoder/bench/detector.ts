@@ -2,7 +2,7 @@
  * DINO-R1 detector forward timings on the wasm backend — `paper` on one 504×504 image (the nearest
  * multiple of the patch size to 512) and `tiny` on a batch of two 224×224 images — split into backbone and
  * transformer (neck, encoder, prompt encoder, selection, decoder, heads); and parameter counts.
- * Not yet here: the split of the transformer part and a timed training step.
+ * The training step of `tiny` and the stage split of `paper` are in `tools/bench/detector-step.ts`.
  *   node dist-bench/bench/detector.js (part of `npm run bench -w @dino-r1/decoder`)
  */
 import { initBackend, medianSeconds, silentLogger, tf, type ImageBatch, type PromptBatch } from '@dino-r1/core';
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const tiny = new DinoR1Detector(new DinoV2Backbone({ img_size: 224, patch_size: 14, embed_dim: 192, depth: 4, num_heads: 3 }), DETECTOR_PRESETS.tiny);
   const ti = inputs(2, 224, 4);
   const ts = stages(tiny, ti.images, ti.prompts, 3);
-  rows.push({ model: 'tiny (ViT 192×4, d=128, 2+3 layers, 100 queries)', input: '2×224×224', 'backbone s': +ts.backbone.toFixed(2), 'transformer s': +(ts.total - ts.backbone).toFixed(2), 'forward s': +ts.total.toFixed(2) });
+  rows.push({ model: 'tiny preset on a ViT 192×4', input: '2×224×224', 'backbone s': +ts.backbone.toFixed(2), 'transformer s': +(ts.total - ts.backbone).toFixed(2), 'forward s': +ts.total.toFixed(2) });
   console.log('\nDINO-R1 detector forward (wasm)');
   console.table(rows);
   const count = (m: DinoR1Detector) => ({

@@ -150,7 +150,8 @@ export class Trainer<B extends PolicyBatch> {
     return { step: this.step, loss, parts, stats, lr, gradNorm: norm, seconds };
   }
 
-  private log(record: MetricsRecord): void {
+  /** Writes one record to every metrics sink. */
+  log(record: MetricsRecord): void {
     for (const sink of this.opts.sinks ?? []) sink.write(record);
   }
 

@@ -1,18 +1,35 @@
 #!/usr/bin/env node
 /** The `dino-r1` command line. One file per command in this folder. */
 import { parseArgs } from 'node:util';
+import { UsageError } from './args';
+import { compareCommand } from './compare';
 import { evalCommand } from './eval';
+import { evalRunCommand } from './evaluate-run';
 import { featuresCommand } from './features';
 import { info } from './info';
+import { predictCommand } from './predict';
+import { promptsCommand } from './prompts';
+import { trainCommand } from './train';
 
 const USAGE = `usage: dino-r1 <command> [options]
 
 commands:
+  train [--preset demo|tiny|paper | --config FILE] [--data SPEC] [--steps N] [--out DIR] [--resume]
+                                   train with SFT or SFT+GRQO, evaluate, write a run directory
+  eval --checkpoint DIR [--data SPEC]
+                                   evaluate a run's checkpoint with its prompt bank
+  prompts extract --checkpoint DIR [--data SPEC]
+                                   the per-category prompt bank of a run
+  predict --checkpoint DIR --image FILE --prompt x,y,w,h [--prompt-image FILE]
+                                   detections of one visual prompt (json + png)
+  compare [--preset NAME] [--seeds 0,1,2]
+                                   SFT vs SFT+GRQO on identical seeds, AP mean ± sd
   info [--backend NAME] [--json]   the tfjs backend this machine gets and why others were skipped
   eval coco|lvis|odinw ...         COCO / LVIS / ODinW bbox evaluation (pycocotools, lvis-api semantics)
   features --weights W --input IN --out OUT [--config CFG] [--layers 0,1]
                                    DINOv2 feature extraction (official or Hugging Face checkpoints)
 
+Every command takes --help. Data SPEC: READER:SOURCE[?k=v&…] with READER synthetic, coco, lvis, odinw, odvg.
 Backends: auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu (or set DINO_R1_BACKEND).
 `;
 
@@ -35,8 +52,16 @@ async function main(argv: string[]): Promise<number> {
       await info(values);
       return 0;
     }
+    case 'train':
+      return trainCommand(rest);
     case 'eval':
-      return evalCommand(rest);
+      return rest[0] && !rest[0].startsWith('-') ? evalCommand(rest) : rest.includes('--checkpoint') || rest.length === 0 || rest[0] === '--help' || rest[0] === '-h' ? evalRunCommand(rest) : evalCommand(rest);
+    case 'prompts':
+      return promptsCommand(rest);
+    case 'predict':
+      return predictCommand(rest);
+    case 'compare':
+      return compareCommand(rest);
     case 'features':
       return featuresCommand(rest);
     default:
@@ -49,6 +74,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: Error) => {
     process.stderr.write(`dino-r1: ${e.message}\n`);
-    process.exit(1);
+    process.exit(e instanceof UsageError ? 2 : 1);
   },
 );

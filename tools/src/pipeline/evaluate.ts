@@ -6,7 +6,7 @@
 import { tf, type ResultDetection } from '@dino-r1/core';
 import { collateImages, toCocoJson, type BatchLoader, type Sample } from '@dino-r1/datasets';
 import type { DinoR1Detector } from '@dino-r1/decoder';
-import { CocoEvaluator, GroundTruth } from '@dino-r1/evaluators';
+import { CocoEvaluator, GroundTruth, type CocoEvalResult } from '@dino-r1/evaluators';
 import { bankPrompts, type PromptBank } from './prompt-bank';
 
 export const COCO_STAT_NAMES = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
@@ -43,6 +43,8 @@ export interface EvalResult {
   readonly named: Record<string, number>;
   readonly perCategory: Record<string, number>;
   readonly predictions: Prediction[];
+  /** The evaluator's full result (params, per-category AP) for the familiar summary text. */
+  readonly coco: CocoEvalResult;
 }
 
 /** Evaluates on every image of `loader` (no augmentation expected); keeps the first `keep` predictions for pictures. */
@@ -68,12 +70,13 @@ export async function evaluateWithBank(detector: DinoR1Detector, loader: BatchLo
     }
     options.onBatch?.(Math.min(records.length, i + B), records.length);
   }
-  const summary = evaluator.summarize();
+  const coco = evaluator.evaluate();
   const names = new Map(loader.dataset.categories.map((c) => [c.id, c.name]));
   return {
-    stats: [...summary.stats],
-    named: { ...summary.named },
-    perCategory: Object.fromEntries([...(summary.perCategory ?? new Map<number, number>())].map(([id, ap]) => [names.get(id) ?? String(id), ap])),
+    stats: [...coco.stats],
+    named: Object.fromEntries(COCO_STAT_NAMES.map((n, i) => [n, coco.stats[i]])),
+    perCategory: Object.fromEntries([...coco.perCategoryAp].map(([id, ap]) => [names.get(id) ?? String(id), ap])),
     predictions,
+    coco,
   };
 }

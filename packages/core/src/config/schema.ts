@@ -88,7 +88,14 @@ export const ConfigSchema = z.strictObject({
   data: z
     .strictObject({
       train: DataSpecSchema.prefault({}),
-      eval: DataSpecSchema.prefault({}),
+      eval: DataSpecSchema.prefault({ source: 'val' }),
+      /** Longer image side after resizing (keeping the ratio). */
+      maxSize: z.number().int().positive().default(512),
+      /** Training augmentation: horizontal flip and random crop probabilities. */
+      flip: z.number().min(0).max(1).default(0.5),
+      crop: z.number().min(0).max(1).default(0),
+      /** Training images whose prompt embeddings are averaged into the prompt bank (0: all). */
+      bankImages: z.number().int().nonnegative().default(256),
     })
     .prefault({}),
   evaluator: z.string().min(1).default('coco'),

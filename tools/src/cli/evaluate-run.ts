@@ -1,0 +1,46 @@
+/**
+ * `dino-r1 eval --checkpoint DIR [--data SPEC]`: evaluates a run's newest checkpoint with its prompt bank
+ * (or a bank extracted now from the run's training data) on held-out data; prints the COCO table or JSON.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend, stderrLogger } from '@dino-r1/core';
+import { cocoSummaryText } from '@dino-r1/evaluators';
+import { makeLoaders, parseDataSpec, readDataset } from '../pipeline/data';
+import { evaluateWithBank } from '../pipeline/evaluate';
+import { buildModel, loadRunWeights, readRunConfig } from '../pipeline/model';
+import { extractPromptBank, loadPromptBank } from '../pipeline/prompt-bank';
+import { Progress } from '../pipeline/progress';
+import { required } from './args';
+
+export const EVAL_RUN_USAGE = `usage: dino-r1 eval --checkpoint DIR [--data SPEC] [--bank FILE] [--json]
+
+Evaluates the newest complete checkpoint of run directory DIR on SPEC (default: the run's data.eval)
+with closed-set prompts from the run's prompt bank (DIR/prompt-bank.safetensors, or --bank FILE, or
+extracted now from the run's training data). Prints the 12 COCO numbers (pycocotools semantics).
+`;
+
+export async function evalRunCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { checkpoint: { type: 'string' }, data: { type: 'string' }, bank: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    process.stdout.write(EVAL_RUN_USAGE);
+    return 0;
+  }
+  const dir = required(values, 'checkpoint', EVAL_RUN_USAGE);
+  const config = readRunConfig(dir);
+  await initBackend(config.backend, { logger: stderrLogger });
+  const model = buildModel(config, stderrLogger);
+  const step = loadRunWeights(dir, model);
+  const evalSpec = values.data ? parseDataSpec(values.data) : config.data.eval;
+  const [train, evalSet] = [await readDataset(model.container, config.data.train, 'data.train'), await readDataset(model.container, evalSpec, '--data')];
+  const loaders = makeLoaders(config, train, evalSet, model.padMultiple, (f, e) => stderrLogger.warn(`skipping unreadable image ${f}: ${e.message}`));
+  const bankFile = values.bank ?? join(dir, 'prompt-bank.safetensors');
+  const bank = existsSync(bankFile) ? loadPromptBank(bankFile) : await extractPromptBank(model.detector, loaders.bank, train.categories.map((c) => c.id));
+  const missing = evalSet.categories.filter((c) => !bank.categoryIds.includes(c.id));
+  if (missing.length) throw new Error(`the prompt bank has no prompt for categories ${missing.map((c) => `${c.id} (${c.name})`).join(', ')} of ${evalSet.name}`);
+  const bar = new Progress(`evaluate ${evalSet.name} (step ${step})`, evalSet.images.length, 'img');
+  const r = await evaluateWithBank(model.detector, loaders.eval, bank, { onBatch: (n) => bar.update(n) });
+  process.stdout.write(values.json ? `${JSON.stringify({ stats: r.stats, named: r.named, per_category_ap: r.perCategory, step })}\n` : `${cocoSummaryText(r.coco)}\n`);
+  return 0;
+}

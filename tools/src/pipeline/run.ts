@@ -1,0 +1,164 @@
+/**
+ * One training run (DESIGN.md §9): trains the configured detector with the configured objective, logs
+ * `metrics.jsonl`, checkpoints atomically (and on Ctrl-C), evaluates with a prompt bank on the held-out
+ * split, and leaves a run directory with `config.json`, checkpoints, `prompt-bank.safetensors`,
+ * `eval.json`, `plots/*.png|svg` and `predictions/*.png`.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { initBackend, silentLogger, stderrLogger, tf, TOKENS, type AdvantageNormaliser, type DinoR1Config, type KlAnchor, type Logger, type Plugin, type WeightedReward } from '@dino-r1/core';
+import { disposeBatch } from '@dino-r1/datasets';
+import { JsonlMetricsSink, Trainer, writeFileAtomic, type DetectorBatch } from '@dino-r1/grqo';
+import { makeLoaders, readDataset, formatDataSpec } from './data';
+import { evaluateWithBank, COCO_STAT_NAMES, type EvalResult } from './evaluate';
+import { buildModel, type Model } from './model';
+import { extractPromptBank, savePromptBank, type PromptBank } from './prompt-bank';
+import { formatSeconds, Progress } from './progress';
+import { writeChart, seriesOf } from './plots';
+import { drawPredictions } from './pictures';
+
+export interface RunOptions {
+  readonly config: DinoR1Config;
+  readonly outDir: string;
+  readonly resume?: boolean;
+  /** Quiet: no progress bars or summary (for `compare` and tests). */
+  readonly quiet?: boolean;
+  readonly plugins?: readonly Plugin[];
+  /** Pictures of predictions to draw at the end (0: none). */
+  readonly pictures?: number;
+  /** Plots at the end. */
+  readonly plots?: boolean;
+}
+
+export interface RunResult {
+  readonly dir: string;
+  readonly steps: number;
+  readonly seconds: number;
+  readonly eval: EvalResult | null;
+  readonly interrupted: boolean;
+}
+
+function readMetrics(file: string): Array<Record<string, unknown>> {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+export async function trainRun(opts: RunOptions): Promise<RunResult> {
+  const { config } = opts;
+  const dir = resolve(opts.outDir);
+  const logger: Logger = opts.quiet ? silentLogger : stderrLogger;
+  mkdirSync(dir, { recursive: true });
+  if (!opts.resume && existsSync(join(dir, 'metrics.jsonl'))) throw new Error(`${dir} already holds a run (metrics.jsonl); pass --resume to continue it or choose another --out`);
+  writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  await initBackend(config.backend, { logger });
+  const model = buildModel(config, logger, opts.plugins);
+  const { container, detector } = model;
+  const [trainSet, evalSet] = [await readDataset(container, config.data.train, 'data.train'), await readDataset(container, config.data.eval, 'data.eval')];
+  const loaders = makeLoaders(config, trainSet, evalSet, model.padMultiple, (file, e) => logger.warn(`skipping unreadable image ${file}: ${e.message}`));
+  const trainer = new Trainer<DetectorBatch>({
+    config,
+    model: model.policy,
+    anchor: container.get<KlAnchor>(TOKENS.ActiveKlAnchor),
+    rewards: container.get<WeightedReward[]>(TOKENS.ActiveRewards),
+    normaliser: container.get<AdvantageNormaliser>(TOKENS.ActiveAdvantageNormaliser),
+    sinks: [new JsonlMetricsSink(join(dir, 'metrics.jsonl'))],
+    runDir: dir,
+  });
+  if (opts.resume) {
+    const step = trainer.resume();
+    logger.info(step === null ? `no checkpoint in ${dir}: starting from step 0` : `resumed ${dir} at step ${step}`);
+  }
+  const categoryIds = trainSet.categories.map((c) => c.id);
+  const evaluate = async (label: string): Promise<{ bank: PromptBank; result: EvalResult }> => {
+    const bankBar = opts.quiet ? null : new Progress(`${label}: prompt bank`, loaders.bank.order(0).length, 'img');
+    const bank = await extractPromptBank(detector, loaders.bank, categoryIds, (n) => bankBar?.update(n));
+    const evalBar = opts.quiet ? null : new Progress(`${label}: evaluate ${evalSet.name}`, evalSet.images.length, 'img');
+    const result = await evaluateWithBank(detector, loaders.eval, bank, { keep: opts.pictures ?? 0, onBatch: (n) => evalBar?.update(n) });
+    return { bank, result };
+  };
+
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    logger.warn('interrupt: finishing this step, writing a checkpoint, then stopping (Ctrl-C again to abort)');
+  };
+  process.on('SIGINT', onSigint);
+  const t0 = Date.now();
+  const startStep = trainer.step;
+  const total = config.train.steps;
+  const bar = opts.quiet ? null : new Progress(`train ${config.objective}`, total, 'step');
+  logger.info(`training ${detector.parameterCount().toLocaleString('en')} parameters on ${trainSet.name} (${loaders.train.order(0).length} images, ${config.train.batchSize}/batch), ${total} steps; run directory ${dir}`);
+  try {
+    const stream = loaders.train.stream(trainer.step * config.train.gradAccumulation);
+    while (trainer.step < total && !interrupted) {
+      const batches: DetectorBatch[] = [];
+      for (let i = 0; i < config.train.gradAccumulation; i++) batches.push((await stream.next()).value as DetectorBatch);
+      const r = trainer.trainStep(batches);
+      batches.forEach((b) => disposeBatch(b as never));
+      const images = batches.reduce((a, b) => a + b.images.pixels.shape[0], 0);
+      if (r.step % config.train.logEvery === 0 || r.step === total) {
+        trainer.log({ step: r.step, loss: r.loss, ...r.parts, ...r.stats, lr: r.lr, grad_norm: r.gradNorm, step_time_s: r.seconds, images_per_s: images / r.seconds, tensors: tf.memory().numTensors });
+      }
+      bar?.update(r.step, `loss ${r.loss.toFixed(3)}`);
+      if (config.train.evalEvery > 0 && r.step % config.train.evalEvery === 0 && r.step < total) {
+        const { result } = await evaluate(`step ${r.step}`);
+        trainer.log({ step: r.step, ...Object.fromEntries(COCO_STAT_NAMES.map((n, i) => [`eval.${n}`, result.stats[i]])) });
+        if (!opts.quiet) logger.info(`step ${r.step}: AP ${result.named.AP.toFixed(3)}, AP50 ${result.named.AP50.toFixed(3)}`);
+      }
+      if (config.train.checkpointEvery > 0 && r.step % config.train.checkpointEvery === 0) trainer.checkpoint();
+    }
+    if (trainer.step > startStep || !existsSync(join(dir, `checkpoint-${trainer.step}.json`))) trainer.checkpoint();
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const trainSeconds = (Date.now() - t0) / 1000;
+  if (interrupted) {
+    logger.warn(`stopped at step ${trainer.step}; checkpoint-${trainer.step} written. Continue with --resume.`);
+    trainer.dispose();
+    model.policy.dispose();
+    return { dir, steps: trainer.step, seconds: trainSeconds, eval: null, interrupted: true };
+  }
+
+  const { bank, result } = await evaluate('final');
+  savePromptBank(bank, join(dir, 'prompt-bank.safetensors'));
+  trainer.log({ step: trainer.step, ...Object.fromEntries(COCO_STAT_NAMES.map((n, i) => [`eval.${n}`, result.stats[i]])) });
+  writeFileAtomic(
+    join(dir, 'eval.json'),
+    `${JSON.stringify({ stats: result.stats, named: result.named, perCategory: result.perCategory, step: trainer.step, dataset: formatDataSpec(config.data.eval), bankImages: loaders.bank.order(0).length }, null, 2)}\n`,
+  );
+  if (opts.plots ?? true) await writePlots(dir);
+  if ((opts.pictures ?? 0) > 0) await drawPredictions(detector, loaders, bank, result, trainSet, join(dir, 'predictions'), model.padMultiple);
+  trainer.dispose();
+  model.policy.dispose();
+  return { dir, steps: trainer.step, seconds: trainSeconds, eval: result, interrupted: false };
+}
+
+export async function writePlots(dir: string): Promise<void> {
+  const records = readMetrics(join(dir, 'metrics.jsonl'));
+  const plots = join(dir, 'plots');
+  mkdirSync(plots, { recursive: true });
+  const keys = (re: RegExp) => [...new Set(records.flatMap((r) => Object.keys(r)))].filter((k) => re.test(k));
+  await writeChart(join(plots, 'losses'), 'losses (running mean)', seriesOf(records, ['loss', 'sft', 'grqo', 'loss_cls', 'loss_bbox', 'loss_giou'], 5));
+  await writeChart(join(plots, 'rewards'), 'reward and advantage statistics', seriesOf(records, keys(/^(reward|advantage)/), 5));
+  await writeChart(join(plots, 'kl'), 'KL to the anchor (k3)', seriesOf(records, ['kl'], 5));
+  await writeChart(join(plots, 'ap'), 'held-out AP over training', seriesOf(records, ['eval.AP', 'eval.AP50', 'eval.AP75']));
+  await writeChart(join(plots, 'throughput'), 'images per second', seriesOf(records, ['images_per_s'], 5));
+}
+
+/** The short table printed at the end of a run. */
+export function summaryTable(r: RunResult, config: DinoR1Config): string {
+  const rows: Array<[string, string]> = [
+    ['objective', config.objective],
+    ['steps', `${r.steps} × ${config.train.batchSize} images`],
+    ['training time', `${formatSeconds(r.seconds)} (${(r.seconds / Math.max(1, r.steps)).toFixed(2)} s/step)`],
+    ['eval data', formatDataSpec(config.data.eval)],
+  ];
+  if (r.eval) for (const n of ['AP', 'AP50', 'AP75', 'APs', 'APm', 'AR100']) rows.push([n, r.eval.named[n].toFixed(3)]);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  const line = `+${'-'.repeat(w + 2)}+${'-'.repeat(Math.max(...rows.map(([, v]) => v.length)) + 2)}+`;
+  return [line, ...rows.map(([k, v]) => `| ${k.padEnd(w)} | ${v.padEnd(line.length - w - 7)} |`), line].join('\n');
+}
