@@ -58,6 +58,11 @@ export class DinoR1Detector extends Module implements Detector {
   /** Denoising noise: seeded, advanced once per training forward (reproducible runs). */
   private dnRandom = lcg(12345);
 
+  /** Restarts the denoising noise from `seed` (a training loop reseeds per step, so a resumed run draws the same noise). */
+  reseedNoise(seed: number): void {
+    this.dnRandom = lcg(seed);
+  }
+
   /** `parts` replaces any of the default part factories (the container passes the bound ones). */
   constructor(backbone: Backbone & Module, readonly config: DetectorConfig, parts: Partial<DetectorParts> = {}) {
     super();

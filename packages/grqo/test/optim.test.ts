@@ -22,6 +22,16 @@ function torchAdamW(p0: number, grads: number[], lrs: number[], b1 = 0.9, b2 = 0
 describe('optimisation', () => {
   beforeAll(() => initBackend('cpu', { logger: silentLogger }));
 
+  it('AdamW releases every tensor it made when disposed (the moments, and the zeros they start from)', () => {
+    const a = tf.variable(tf.ones([3, 4]));
+    const before = tf.memory().numTensors;
+    const opt = new AdamW(new Map([['a', a]]), new Map(), { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
+    expect(tf.memory().numTensors - before).toBe(2);
+    opt.step(new Map([['a', tf.onesLike(a)]]), 1e-3);
+    opt.dispose();
+    expect(tf.memory().numTensors - before).toBe(1); // the gradient the test made
+  });
+
   it('AdamW follows torch.optim.AdamW, with per-parameter lr multipliers', () => {
     const a = tf.variable(tf.tensor1d([0.5, -1.5]));
     const b = tf.variable(tf.tensor1d([2.0]));

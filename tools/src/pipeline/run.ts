@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend, silentLogger, stderrLogger, tf, TOKENS, type AdvantageNormaliser, type DinoR1Config, type KlAnchor, type Logger, type Plugin, type WeightedReward } from '@dino-r1/core';
-import { disposeBatch } from '@dino-r1/datasets';
+import { deriveSeed, disposeBatch } from '@dino-r1/datasets';
 import { JsonlMetricsSink, Trainer, writeFileAtomic, type DetectorBatch } from '@dino-r1/grqo';
 import { makeLoaders, readDataset, formatDataSpec } from './data';
 import { evaluateWithBank, COCO_STAT_NAMES, type EvalResult } from './evaluate';
@@ -97,6 +97,7 @@ export async function trainRun(opts: RunOptions): Promise<RunResult> {
     while (trainer.step < total && !interrupted) {
       const batches: DetectorBatch[] = [];
       for (let i = 0; i < config.train.gradAccumulation; i++) batches.push((await stream.next()).value as DetectorBatch);
+      detector.reseedNoise(deriveSeed(config.seed, `denoising ${trainer.step}`));
       const r = trainer.trainStep(batches);
       batches.forEach((b) => disposeBatch(b as never));
       const images = batches.reduce((a, b) => a + b.images.pixels.shape[0], 0);
@@ -104,6 +105,8 @@ export async function trainRun(opts: RunOptions): Promise<RunResult> {
         trainer.log({ step: r.step, loss: r.loss, ...r.parts, ...r.stats, lr: r.lr, grad_norm: r.gradNorm, step_time_s: r.seconds, images_per_s: images / r.seconds, tensors: tf.memory().numTensors });
       }
       bar?.update(r.step, `loss ${r.loss.toFixed(3)}`);
+      // a training step blocks the event loop; yield once per step so a Ctrl-C (SIGINT) gets delivered
+      await new Promise((done) => setImmediate(done));
       if (config.train.evalEvery > 0 && r.step % config.train.evalEvery === 0 && r.step < total) {
         const { result } = await evaluate(`step ${r.step}`);
         trainer.log({ step: r.step, ...Object.fromEntries(COCO_STAT_NAMES.map((n, i) => [`eval.${n}`, result.stats[i]])) });
