@@ -13,8 +13,9 @@ const demo: DinoR1ConfigInput = {
   seed: 0,
   model: { preset: 'tiny', backbone: 'dinov2', options: TINY_BACKBONE },
   objective: 'sft+grqo',
-  optim: { lr: 5e-4, warmupSteps: 30, backboneLrMultiplier: 1, clipNorm: 0.1, weightDecay: 1e-4 },
-  train: { steps: 500, batchSize: 4, logEvery: 10, evalEvery: 250, stepsPerEpoch: 100, checkpointEvery: 250 },
+  // from scratch (no pretrained backbone offline): the backbone learns at the full rate
+  optim: { lr: 1e-3, warmupSteps: 30, decaySteps: [520], decayRate: 0.1, backboneLrMultiplier: 1, clipNorm: 0.1, weightDecay: 1e-4 },
+  train: { steps: 650, batchSize: 4, logEvery: 10, evalEvery: 325, stepsPerEpoch: 100, checkpointEvery: 325 },
   data: {
     train: { reader: 'synthetic', source: 'train', options: { images: 4000 } },
     eval: { reader: 'synthetic', source: 'val', options: { images: 200 } },
@@ -26,7 +27,7 @@ const demo: DinoR1ConfigInput = {
 
 export const RUN_PRESETS: Record<string, DinoR1ConfigInput> = {
   demo,
-  tiny: { ...demo, train: { ...demo.train, steps: 2000, evalEvery: 500, checkpointEvery: 500 } },
+  tiny: { ...demo, optim: { ...demo.optim, decaySteps: [1600] }, train: { ...demo.train, steps: 2000, evalEvery: 500, checkpointEvery: 500 } },
   paper: {
     model: { preset: 'paper', backbone: 'dinov2', options: { preset: 'vits14' } },
     objective: 'sft+grqo',
