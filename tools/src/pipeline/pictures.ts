@@ -38,14 +38,16 @@ export function predictWithPrompt(detector: DinoR1Detector, target: Sample, prom
   });
 }
 
-export async function drawPredictions(detector: DinoR1Detector, loaders: Loaders, _bank: PromptBank, result: EvalResult, trainSet: DetectionDataset, outDir: string, padMultiple: number, threshold = 0.3): Promise<string[]> {
+export async function drawPredictions(detector: DinoR1Detector, loaders: Loaders, _bank: PromptBank, result: EvalResult, trainSet: DetectionDataset, outDir: string, padMultiple: number, threshold = 0.2): Promise<string[]> {
   mkdirSync(outDir, { recursive: true });
   const names = new Map(trainSet.categories.map((c) => [c.id, c.name]));
   const random = { next: () => 0 } as never;
   const files: string[] = [];
   for (const [i, { sample, detections }] of result.predictions.entries()) {
     if (sample.categoryIds.length === 0) continue;
-    const category = sample.categoryIds[i % sample.categoryIds.length];
+    // the category of the image's largest object: the easiest to see in a picture
+    const areas = sample.boxes.map((b) => b[2] * b[3]);
+    const category = sample.categoryIds[areas.indexOf(Math.max(...areas))];
     // a prompt instance of that category from the training split
     const record = loaders.bank.dataset.images.find((r, j) => j >= i && r.annotations.some((a) => a.categoryId === category));
     const promptSample = record ? await loaders.bank.load(record, random) : null;
