@@ -16,7 +16,8 @@ export class ImageDecodeError extends Error {
 type SharpFactory = (typeof import('sharp'))['default'];
 let sharpModule: SharpFactory | undefined;
 
-function sharp(): SharpFactory {
+/** The `sharp` function, loaded on first use (its CommonJS export, with or without `default`). */
+export function sharp(): SharpFactory {
   // loaded on first use: synthetic-only runs never need the native module
   if (!sharpModule) {
     const mod = require('sharp') as { default?: SharpFactory };

@@ -6,6 +6,7 @@
  * a multiple of the patch size, normalised with the ImageNet mean/std). OUT holds `x_norm_clstoken`,
  * `x_norm_patchtokens`, `x_norm_regtokens` (if any) and `intermediate.K` [B,D,h,w] per requested block.
  */
+import { sharp as loadSharp } from '@dino-r1/datasets';
 import { parseArgs } from 'node:util';
 import { initBackend, readSafetensors, tensorsToEntries, tf, writeSafetensors } from '@dino-r1/core';
 import { dinov2Config, DinoVisionTransformer, inferDinov2Config, readDinov2Checkpoint } from '@dino-r1/backbone-dino';
@@ -20,10 +21,7 @@ const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
 
 async function decodeImages(files: string[], patch: number): Promise<Tensor> {
-  // loaded on demand: only image inputs need the native module
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require('sharp') as { default?: unknown };
-  const sharp = (mod.default ?? mod) as (typeof import('sharp'))['default'];
+  const sharp = loadSharp(); // loaded on demand: only image inputs need the native module
   const images: Float32Array[] = [];
   let size: [number, number] | null = null;
   for (const file of files) {

@@ -2,7 +2,7 @@
  * Detection pictures: the image (scaled up for visibility) with boxes and labels drawn as an SVG overlay,
  * composited and encoded by sharp. Pixels come from a `Sample` after normalisation (undone here).
  */
-import { IMAGENET_MEAN, IMAGENET_STD, type Sample } from '@dino-r1/datasets';
+import { IMAGENET_MEAN, IMAGENET_STD, sharp, type Sample } from '@dino-r1/datasets';
 
 export interface DrawnBox {
   /** COCO `[x, y, w, h]` in the sample's pixels. */
@@ -29,12 +29,6 @@ function overlay(width: number, height: number, scale: number, boxes: readonly D
   });
   const head = title ? `<text x="4" y="14" font-family="sans-serif" font-size="12" fill="white" stroke="black" stroke-width="0.8" paint-order="stroke">${escape(title)}</text>` : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width * scale}" height="${height * scale}">${parts.join('')}${head}</svg>`;
-}
-
-type SharpFactory = (typeof import('sharp'))['default'];
-function sharp(): SharpFactory {
-  const mod = require('sharp') as { default?: SharpFactory };
-  return (mod.default ?? mod) as SharpFactory;
 }
 
 /** One panel (PNG buffer): `pixels` (8-bit RGB) scaled by `scale` with boxes and a title. */

@@ -3,6 +3,7 @@
  * SVG and rasterised to PNG by sharp.
  */
 import { writeFileSync } from 'node:fs';
+import { sharp } from '@dino-r1/datasets';
 
 export interface Series {
   readonly name: string;
@@ -52,9 +53,7 @@ export function lineChartSvg(title: string, series: readonly Series[], width = 5
 export async function writeChart(file: string, title: string, series: readonly Series[]): Promise<void> {
   const svg = lineChartSvg(title, series);
   writeFileSync(`${file}.svg`, svg);
-  const mod = require('sharp') as { default?: (typeof import('sharp'))['default'] };
-  const sharp = (mod.default ?? mod) as (typeof import('sharp'))['default'];
-  await sharp(Buffer.from(svg)).png().toFile(`${file}.png`);
+  await sharp()(Buffer.from(svg)).png().toFile(`${file}.png`);
 }
 
 /** Series of `keys` from metrics records (`step` as x), smoothed by a running mean over `window` points. */
