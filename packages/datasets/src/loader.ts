@@ -58,10 +58,11 @@ export class BatchLoader {
   }
 
   /**
-   * The batches of one epoch from batch `startBatch` on; the caller disposes each (`disposeBatch`). Every
-   * batch draws its augmentation and prompts from its own seed, so resuming mid-epoch gives the same batches.
+   * The loaded samples of one epoch in groups of `batchSize` from group `startBatch` on, each group with
+   * the `Random` its augmentation used (seeded per group, so resuming mid-epoch gives the same groups).
+   * Groups whose images were all unreadable are left out.
    */
-  async *epoch(epoch: number, startBatch = 0): AsyncGenerator<Batch> {
+  async *sampleGroups(epoch: number, startBatch = 0): AsyncGenerator<{ samples: Sample[]; random: Random; done: number; total: number }> {
     const records = this.order(epoch);
     const { batchSize } = this.options;
     for (let i = startBatch * batchSize; i < records.length; i += batchSize) {
@@ -71,7 +72,13 @@ export class BatchLoader {
         const s = await this.load(r, random);
         if (s) samples.push(s);
       }
-      if (samples.length === 0) continue;
+      if (samples.length > 0) yield { samples, random, done: Math.min(records.length, i + batchSize), total: records.length };
+    }
+  }
+
+  /** The batches of one epoch from batch `startBatch` on (prompts sampled per batch); the caller disposes each (`disposeBatch`). */
+  async *epoch(epoch: number, startBatch = 0): AsyncGenerator<Batch> {
+    for await (const { samples, random } of this.sampleGroups(epoch, startBatch)) {
       const prompts = (this.options.prompts ?? samplePrompts)(samples, random);
       yield collate(samples, prompts, this.options.padMultiple ?? 1);
     }

@@ -3,13 +3,18 @@
  * category's bank embedding; the detector's top-k (queries × prompts) become COCO results in the
  * original image's pixels, scored by the COCO evaluator (pycocotools numbers).
  */
-import { tf, type ResultDetection } from '@dino-r1/core';
+import { tf, type DetectorOutput, type ImageBatch, type PromptBatch, type ResultDetection } from '@dino-r1/core';
 import { collateImages, toCocoJson, type BatchLoader, type Sample } from '@dino-r1/datasets';
 import type { DinoR1Detector } from '@dino-r1/decoder';
 import { CocoEvaluator, GroundTruth, type CocoEvalResult } from '@dino-r1/evaluators';
 import { bankPrompts, type PromptBank } from './prompt-bank';
 
 export const COCO_STAT_NAMES = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
+
+/** Frees the inputs and outputs of one inference forward. */
+export function disposeForward(images: ImageBatch, prompts: PromptBatch, out: DetectorOutput): void {
+  tf.dispose([images.pixels, images.mask, prompts.boxes, prompts.sourceImage, prompts.mask, ...(prompts.embeddings ? [prompts.embeddings] : []), out.predLogits, out.predBoxes, out.proposalLogits, out.proposalBoxes, out.selectedIndices, out.selectionLogits]);
+}
 
 export interface Prediction {
   readonly sample: Sample;
@@ -22,7 +27,7 @@ export function predict(detector: DinoR1Detector, samples: readonly Sample[], ba
   const prompts = bankPrompts(bank, samples.length);
   const out = detector.forward(images, prompts, false);
   const dets = detector.postProcess(out, prompts, images, topK);
-  tf.dispose([images.pixels, images.mask, prompts.boxes, prompts.sourceImage, prompts.mask, prompts.embeddings!, out.predLogits, out.predBoxes, out.proposalLogits, out.proposalBoxes, out.selectedIndices, out.selectionLogits]);
+  disposeForward(images, prompts, out);
   const perImage: ResultDetection[][] = samples.map(() => []);
   for (const d of dets) {
     const s = samples[d.imageIndex];
@@ -51,24 +56,14 @@ export interface EvalResult {
 export async function evaluateWithBank(detector: DinoR1Detector, loader: BatchLoader, bank: PromptBank, options: { topK?: number; keep?: number; onBatch?: (done: number, total: number) => void } = {}): Promise<EvalResult> {
   const gt = GroundTruth.parse(toCocoJson(loader.dataset), loader.dataset.name);
   const evaluator = new CocoEvaluator(gt);
-  const records = loader.order(0);
-  const B = loader.options.batchSize;
-  const random = { next: () => 0 } as never;
   const predictions: Prediction[] = [];
-  for (let i = 0; i < records.length; i += B) {
-    const samples: Sample[] = [];
-    for (const r of records.slice(i, i + B)) {
-      const s = await loader.load(r, random);
-      if (s) samples.push(s);
-    }
-    if (samples.length) {
-      const perImage = predict(detector, samples, bank, loader.options.padMultiple ?? 1, options.topK ?? 100);
-      perImage.forEach((d, b) => {
-        evaluator.add(d);
-        if (predictions.length < (options.keep ?? 0)) predictions.push({ sample: samples[b], detections: d });
-      });
-    }
-    options.onBatch?.(Math.min(records.length, i + B), records.length);
+  for await (const { samples, done, total } of loader.sampleGroups(0)) {
+    const perImage = predict(detector, samples, bank, loader.options.padMultiple ?? 1, options.topK ?? 100);
+    perImage.forEach((d, b) => {
+      evaluator.add(d);
+      if (predictions.length < (options.keep ?? 0)) predictions.push({ sample: samples[b], detections: d });
+    });
+    options.onBatch?.(done, total);
   }
   const coco = evaluator.evaluate();
   const names = new Map(loader.dataset.categories.map((c) => [c.id, c.name]));

@@ -6,11 +6,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, type DetectionDataset, type ResultDetection } from '@dino-r1/core';
-import { collateImages, normalisedCxcywh, type Sample } from '@dino-r1/datasets';
+import { collateImages, normalisedCxcywh, Random, type Sample } from '@dino-r1/datasets';
 import type { DinoR1Detector } from '@dino-r1/decoder';
 import type { Loaders } from './data';
 import { colour, panel, samplePixels, sideBySide } from './draw';
-import type { EvalResult } from './evaluate';
+import { disposeForward, type EvalResult } from './evaluate';
 import type { PromptBank } from './prompt-bank';
 
 /**
@@ -31,7 +31,7 @@ export function predictWithPrompt(detector: DinoR1Detector, target: Sample, prom
   };
   const out = detector.forward(images, prompts, false);
   const dets = detector.postProcess(out, prompts, images, topK).filter((d) => d.imageIndex === 0);
-  tf.dispose([images.pixels, images.mask, prompts.boxes, prompts.sourceImage, prompts.mask, out.predLogits, out.predBoxes, out.proposalLogits, out.proposalBoxes, out.selectedIndices, out.selectionLogits]);
+  disposeForward(images, prompts, out);
   return dets.map((d) => {
     const [x0, y0, x1, y1] = d.boxXyxy;
     return { image_id: target.imageId, category_id: 1, bbox: [x0, y0, x1 - x0, y1 - y0], score: d.score };
@@ -41,7 +41,7 @@ export function predictWithPrompt(detector: DinoR1Detector, target: Sample, prom
 export async function drawPredictions(detector: DinoR1Detector, loaders: Loaders, _bank: PromptBank, result: EvalResult, trainSet: DetectionDataset, outDir: string, padMultiple: number, threshold = 0.2): Promise<string[]> {
   mkdirSync(outDir, { recursive: true });
   const names = new Map(trainSet.categories.map((c) => [c.id, c.name]));
-  const random = { next: () => 0 } as never;
+  const random = new Random(0);
   const files: string[] = [];
   for (const [i, { sample, detections }] of result.predictions.entries()) {
     if (sample.categoryIds.length === 0) continue;

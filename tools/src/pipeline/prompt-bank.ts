@@ -4,7 +4,7 @@
  * safetensors (`embeddings` [C,d] f32, category ids in the metadata).
  */
 import { readSafetensors, tf, writeSafetensors, type PromptBatch } from '@dino-r1/core';
-import { normalisedCxcywh, type BatchLoader, collateImages, type Sample } from '@dino-r1/datasets';
+import { normalisedCxcywh, type BatchLoader, collateImages } from '@dino-r1/datasets';
 import type { DinoR1Detector } from '@dino-r1/decoder';
 
 export interface PromptBank {
@@ -21,16 +21,9 @@ export async function extractPromptBank(detector: DinoR1Detector, loader: BatchL
   const d = detector.config.dModel;
   const sums = new Map(categoryIds.map((c) => [c, new Float64Array(d)]));
   const counts = new Map(categoryIds.map((c) => [c, 0]));
-  const random = { next: () => 0 } as never;
-  const records = loader.order(0);
-  const B = loader.options.batchSize;
-  for (let i = 0; i < records.length; i += B) {
-    const samples: Sample[] = [];
-    for (const r of records.slice(i, i + B)) {
-      const s = await loader.load(r, random);
-      if (s && s.boxes.length > 0) samples.push(s);
-    }
-    onBatch?.(Math.min(records.length, i + B));
+  for await (const group of loader.sampleGroups(0)) {
+    onBatch?.(group.done);
+    const samples = group.samples.filter((s) => s.boxes.length > 0);
     if (samples.length === 0) continue;
     const K = Math.max(...samples.map((s) => s.boxes.length));
     const images = collateImages(samples, loader.options.padMultiple ?? 1);
