@@ -99,8 +99,8 @@ function paperForward(): Record<string, number | string> {
 
 async function main(): Promise<void> {
   await initBackend('wasm', { logger: silentLogger });
-  console.log(`\nDINO-R1 tiny training step (batch 2, 128×128, ${DETECTOR_PRESETS.tiny.dModel}-d, SFT+GRQO), wasm, median of 5`);
-  console.table([await tinyStep(5)]);
+  console.log(`\nDINO-R1 tiny training step (batch 2, 128×128, ${DETECTOR_PRESETS.tiny.dModel}-d, SFT+GRQO), wasm, median of 9`);
+  console.table([await tinyStep(9)]);
   console.log('\nDINO-R1 paper forward (ViT-S/14, one 504×504 image, 4 prompts), wasm');
   console.table([paperForward()]);
 }
