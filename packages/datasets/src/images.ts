@@ -46,15 +46,8 @@ export async function encodePng(image: RgbImage, file: string): Promise<void> {
     .toFile(file);
 }
 
-/**
- * Loads a record as a `Sample` (pixels 0–255 as float). With `maxSize`, file images are decoded already
- * downscaled and the boxes scaled to match.
- */
-export async function loadSample(record: ImageRecord, maxSize?: number): Promise<Sample> {
-  let image: RgbImage;
-  if (record.render) image = record.render();
-  else if (record.file) image = await decodeImageFile(record.file, maxSize);
-  else throw new Error(`image ${record.id} has neither a file nor a render function`);
+/** A decoded image with its record's annotations as a `Sample` (boxes scaled if the image was decoded downscaled). */
+export function toSample(image: RgbImage, record: ImageRecord): Sample {
   const fx = image.width / record.width;
   const fy = image.height / record.height;
   const anns = record.annotations.filter((a) => !a.iscrowd);
@@ -67,4 +60,16 @@ export async function loadSample(record: ImageRecord, maxSize?: number): Promise
     categoryIds: anns.map((a) => a.categoryId),
     originalSize: [record.height, record.width],
   };
+}
+
+/**
+ * Loads a record as a `Sample` (pixels 0–255 as float). With `maxSize`, file images are decoded already
+ * downscaled and the boxes scaled to match.
+ */
+export async function loadSample(record: ImageRecord, maxSize?: number): Promise<Sample> {
+  let image: RgbImage;
+  if (record.render) image = record.render();
+  else if (record.file) image = await decodeImageFile(record.file, maxSize);
+  else throw new Error(`image ${record.id} has neither a file nor a render function`);
+  return toSample(image, record);
 }

@@ -5,12 +5,11 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initBackend, stderrLogger } from '@dino-r1/core';
-import { type ImageRecord } from '@dino-r1/core';
 import { evalTransform } from '../pipeline/data';
 import { colour, panel, samplePixels, sideBySide } from '../pipeline/draw';
 import { buildModel, loadRunWeights, readRunConfig } from '../pipeline/model';
 import { predictWithPrompt } from '../pipeline/pictures';
-import { decodeImageFile, loadSample, Random } from '@dino-r1/datasets';
+import { decodeImageFile, Random, sharp, toSample } from '@dino-r1/datasets';
 import { required, UsageError } from './args';
 
 export const PREDICT_USAGE = `usage: dino-r1 predict --checkpoint DIR --image FILE --prompt x,y,w,h [--prompt-image FILE]
@@ -21,11 +20,14 @@ Writes PREFIX.json (COCO-style detections in --image pixels) and PREFIX.png (pro
 right). PREFIX defaults to the image file name without extension plus '.pred'.
 `;
 
+/** The image file as a sample, decoded by sharp already downscaled to `maxSize`; its original size from the header. */
 async function sampleOfFile(file: string, maxSize: number) {
-  const im = await decodeImageFile(file);
-  const record: ImageRecord = { id: 1, width: im.width, height: im.height, file, annotations: [] };
-  const s = await loadSample(record, maxSize);
-  return s;
+  const meta = await sharp()(file).metadata().catch((e: Error) => {
+    throw new UsageError(`cannot read image ${file}: ${e.message}`);
+  });
+  const rotated = (meta.orientation ?? 1) >= 5; // EXIF orientations 5–8 swap width and height
+  const [width, height] = rotated ? [meta.height!, meta.width!] : [meta.width!, meta.height!];
+  return toSample(await decodeImageFile(file, maxSize), { id: 1, width, height, file, annotations: [] });
 }
 
 export async function predictCommand(args: string[]): Promise<number> {

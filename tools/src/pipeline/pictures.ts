@@ -11,7 +11,6 @@ import type { DinoR1Detector } from '@dino-r1/decoder';
 import type { Loaders } from './data';
 import { colour, panel, samplePixels, sideBySide } from './draw';
 import { disposeForward, type EvalResult } from './evaluate';
-import type { PromptBank } from './prompt-bank';
 
 /**
  * Detections on `target` for one visual prompt: the box `promptBox` (COCO xywh pixels) on `promptImage`
@@ -38,7 +37,7 @@ export function predictWithPrompt(detector: DinoR1Detector, target: Sample, prom
   });
 }
 
-export async function drawPredictions(detector: DinoR1Detector, loaders: Loaders, _bank: PromptBank, result: EvalResult, trainSet: DetectionDataset, outDir: string, padMultiple: number, threshold = 0.2): Promise<string[]> {
+export async function drawPredictions(detector: DinoR1Detector, loaders: Loaders, result: EvalResult, trainSet: DetectionDataset, outDir: string, padMultiple: number, threshold = 0.2): Promise<string[]> {
   mkdirSync(outDir, { recursive: true });
   const names = new Map(trainSet.categories.map((c) => [c.id, c.name]));
   const random = new Random(0);

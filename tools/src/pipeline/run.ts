@@ -134,7 +134,7 @@ export async function trainRun(opts: RunOptions): Promise<RunResult> {
     `${JSON.stringify({ stats: result.stats, named: result.named, perCategory: result.perCategory, step: trainer.step, dataset: formatDataSpec(config.data.eval), bankImages: loaders.bank.order(0).length }, null, 2)}\n`,
   );
   if (opts.plots ?? true) await writePlots(dir);
-  if ((opts.pictures ?? 0) > 0) await drawPredictions(detector, loaders, bank, result, trainSet, join(dir, 'predictions'), model.padMultiple);
+  if ((opts.pictures ?? 0) > 0) await drawPredictions(detector, loaders, result, trainSet, join(dir, 'predictions'), model.padMultiple);
   trainer.dispose();
   model.policy.dispose();
   return { dir, steps: trainer.step, seconds: trainSeconds, eval: result, interrupted: false };
