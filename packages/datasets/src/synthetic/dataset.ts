@@ -29,10 +29,8 @@ export function syntheticDataset(options: Partial<SyntheticOptions> = {}): Detec
   let annId = 1;
   for (let i = 0; i < o.images; i++) {
     const layout = layoutScene(deriveSeed(base, String(i)), categories, o);
-    // boxes need the painted extent: render once now (cheap at these sizes), keep only the annotations
-    const { objects } = renderScene(layout, o);
-    const annotations: Annotation[] = objects.map((ob) => ({ id: annId++, categoryId: ob.categoryId, bbox: ob.bbox, area: ob.bbox[2] * ob.bbox[3], iscrowd: false }));
-    images.push({ id: i + 1, width: o.width, height: o.height, annotations, render: () => renderScene(layout, o).image });
+    const annotations: Annotation[] = layout.objects.map((ob) => ({ id: annId++, categoryId: ob.categoryId, bbox: ob.bbox, area: ob.bbox[2] * ob.bbox[3], iscrowd: false }));
+    images.push({ id: i + 1, width: o.width, height: o.height, annotations, render: () => renderScene(layout, o) });
   }
   return { name: `synthetic-${o.split}`, categories: categories.map(({ id, name }) => ({ id, name })), images };
 }

@@ -28,7 +28,8 @@ export interface SceneObject {
   readonly bbox: [number, number, number, number];
 }
 
-interface Placed {
+/** A shape placed in a scene: what, where, how it is filled (`categoryId` −1 for distractors). */
+export interface Placed {
   shape: ShapeName;
   pattern: PatternName;
   colour: Rgb;
@@ -48,8 +49,40 @@ function overlap(a: Placed, b: Placed): number {
   return (iw * ih) / Math.min(a.w * a.h, b.w * b.h);
 }
 
-/** Lays out a scene from `seed` (the layout only; `renderScene` paints it). */
-export function layoutScene(seed: number, categories: readonly SyntheticCategory[], o: SceneOptions): { objects: Placed[]; background: { a: Rgb; b: Rgb; angle: number; lines: number[][] }; noiseSeed: number } {
+/** The pixel centres of `p`'s rectangle that its shape covers, calling `visit(x, y, u, v)` for each. */
+function forEachShapePixel(p: Placed, visit: (x: number, y: number, u: number, v: number) => void): void {
+  const inside = SHAPES[p.shape];
+  for (let y = p.y; y < p.y + p.h; y++) {
+    for (let x = p.x; x < p.x + p.w; x++) {
+      const u = ((x + 0.5 - p.x) / p.w) * 2 - 1;
+      const v = ((y + 0.5 - p.y) / p.h) * 2 - 1;
+      if (inside(u, v)) visit(x, y, u, v);
+    }
+  }
+}
+
+/** The tight `[x, y, w, h]` of the pixels a shape paints (null if it paints none). */
+function paintedExtent(p: Placed): [number, number, number, number] | null {
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  forEachShapePixel(p, (x, y) => {
+    x0 = Math.min(x0, x);
+    y0 = Math.min(y0, y);
+    x1 = Math.max(x1, x + 1);
+    y1 = Math.max(y1, y + 1);
+  });
+  return x1 > x0 ? [x0, y0, x1 - x0, y1 - y0] : null;
+}
+
+export interface SceneLayout {
+  readonly placed: readonly Placed[];
+  readonly background: { a: Rgb; b: Rgb; angle: number; lines: number[][] };
+  readonly noiseSeed: number;
+  /** The category instances and their painted extents (known without painting the scene). */
+  readonly objects: readonly SceneObject[];
+}
+
+/** Lays out a scene from `seed` (the layout and its boxes; `renderScene` paints it). */
+export function layoutScene(seed: number, categories: readonly SyntheticCategory[], o: SceneOptions): SceneLayout {
   const r = new Random(seed);
   const side = Math.min(o.width, o.height);
   const muted = (): Rgb => {
@@ -82,11 +115,15 @@ export function layoutScene(seed: number, categories: readonly SyntheticCategory
     const jitter = (v: number) => clamp(v + r.uniform(-18, 18));
     place(side * r.uniform(o.minScale, o.maxScale), r.uniform(0.85, 1.18), { shape: c.shape, pattern: c.pattern, colour: [jitter(c.colour[0]), jitter(c.colour[1]), jitter(c.colour[2])], period: r.int(3, 5), categoryId: c.id });
   }
-  return { objects, background, noiseSeed: r.int(1, 2 ** 30) };
+  const instances = objects.filter((p) => p.categoryId > 0).flatMap((p) => {
+    const bbox = paintedExtent(p);
+    return bbox ? [{ categoryId: p.categoryId, bbox }] : [];
+  });
+  return { placed: objects, background, noiseSeed: r.int(1, 2 ** 30), objects: instances };
 }
 
-/** Paints a laid-out scene; returns the pixels and the instances' tight boxes. */
-export function renderScene(layout: ReturnType<typeof layoutScene>, o: SceneOptions): { image: RgbImage; objects: SceneObject[] } {
+/** Paints a laid-out scene. */
+export function renderScene(layout: SceneLayout, o: SceneOptions): RgbImage {
   const { width: W, height: H } = o;
   const data = new Uint8Array(W * H * 3);
   const { a, b, angle, lines } = layout.background;
@@ -108,27 +145,9 @@ export function renderScene(layout: ReturnType<typeof layoutScene>, o: SceneOpti
       if (x >= 0 && x < W && y >= 0 && y < H) data.set([r, g, bl], (y * W + x) * 3);
     }
   }
-  const objects: SceneObject[] = [];
-  for (const p of layout.objects) {
-    const inside = SHAPES[p.shape];
+  for (const p of layout.placed) {
     const fill = PATTERNS[p.pattern];
-    let x0 = Infinity;
-    let y0 = Infinity;
-    let x1 = -Infinity;
-    let y1 = -Infinity;
-    for (let y = p.y; y < p.y + p.h; y++) {
-      for (let x = p.x; x < p.x + p.w; x++) {
-        const u = ((x + 0.5 - p.x) / p.w) * 2 - 1;
-        const v = ((y + 0.5 - p.y) / p.h) * 2 - 1;
-        if (!inside(u, v)) continue;
-        data.set(fill(u, v, p.period) ? p.colour : PATTERN_INK, (y * W + x) * 3);
-        x0 = Math.min(x0, x);
-        y0 = Math.min(y0, y);
-        x1 = Math.max(x1, x + 1);
-        y1 = Math.max(y1, y + 1);
-      }
-    }
-    if (p.categoryId > 0 && x1 > x0) objects.push({ categoryId: p.categoryId, bbox: [x0, y0, x1 - x0, y1 - y0] });
+    forEachShapePixel(p, (x, y, u, v) => data.set(fill(u, v, p.period) ? p.colour : PATTERN_INK, (y * W + x) * 3));
   }
-  return { image: { data, width: W, height: H }, objects };
+  return { data, width: W, height: H };
 }
