@@ -5,11 +5,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { initBackend, stderrLogger } from '@dino-r1/core';
+import { stderrLogger } from '@dino-r1/core';
 import { cocoSummaryText } from '@dino-r1/evaluators';
 import { makeLoaders, parseDataSpec, readDataset } from '../pipeline/data';
 import { evaluateWithBank } from '../pipeline/evaluate';
-import { buildModel, loadRunWeights, readRunConfig } from '../pipeline/model';
+import { openRun } from '../pipeline/model';
 import { extractPromptBank, loadPromptBank } from '../pipeline/prompt-bank';
 import { Progress } from '../pipeline/progress';
 import { required } from './args';
@@ -28,10 +28,7 @@ export async function evalRunCommand(args: string[]): Promise<number> {
     return 0;
   }
   const dir = required(values, 'checkpoint', EVAL_RUN_USAGE);
-  const config = readRunConfig(dir);
-  await initBackend(config.backend, { logger: stderrLogger });
-  const model = buildModel(config, stderrLogger);
-  const step = loadRunWeights(dir, model);
+  const { config, model, step } = await openRun(dir, stderrLogger);
   const evalSpec = values.data ? parseDataSpec(values.data) : config.data.eval;
   const [train, evalSet] = [await readDataset(model.container, config.data.train, 'data.train'), await readDataset(model.container, evalSpec, '--data')];
   const loaders = makeLoaders(config, train, evalSet, model.padMultiple, (f, e) => stderrLogger.warn(`skipping unreadable image ${f}: ${e.message}`));

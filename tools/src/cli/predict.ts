@@ -4,10 +4,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { initBackend, stderrLogger } from '@dino-r1/core';
+import { stderrLogger } from '@dino-r1/core';
 import { evalTransform } from '../pipeline/data';
 import { colour, panel, samplePixels, sideBySide } from '../pipeline/draw';
-import { buildModel, loadRunWeights, readRunConfig } from '../pipeline/model';
+import { openRun } from '../pipeline/model';
 import { predictWithPrompt } from '../pipeline/pictures';
 import { decodeImageFile, Random, sharp, toSample } from '@dino-r1/datasets';
 import { required, UsageError } from './args';
@@ -43,10 +43,7 @@ export async function predictCommand(args: string[]): Promise<number> {
   const imageFile = required(values, 'image', PREDICT_USAGE);
   const box = required(values, 'prompt', PREDICT_USAGE).split(',').map(Number);
   if (box.length !== 4 || box.some((v) => !Number.isFinite(v)) || box[2] <= 0 || box[3] <= 0) throw new UsageError(`--prompt must be x,y,w,h in pixels with w,h > 0, got '${values.prompt}'`);
-  const config = readRunConfig(dir);
-  await initBackend(config.backend, { logger: stderrLogger });
-  const model = buildModel(config, stderrLogger);
-  loadRunWeights(dir, model);
+  const { config, model } = await openRun(dir, stderrLogger);
   const t = evalTransform(config);
   const random = new Random(0);
   const target = t(await sampleOfFile(imageFile, config.data.maxSize), random);

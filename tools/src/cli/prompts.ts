@@ -1,9 +1,9 @@
 /** `dino-r1 prompts extract`: the per-category prompt bank of a trained run, from a data split. */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { initBackend, stderrLogger } from '@dino-r1/core';
+import { stderrLogger } from '@dino-r1/core';
 import { makeLoaders, parseDataSpec, readDataset } from '../pipeline/data';
-import { buildModel, loadRunWeights, readRunConfig } from '../pipeline/model';
+import { openRun } from '../pipeline/model';
 import { extractPromptBank, savePromptBank } from '../pipeline/prompt-bank';
 import { Progress } from '../pipeline/progress';
 import { required } from './args';
@@ -25,11 +25,7 @@ export async function promptsCommand(args: string[]): Promise<number> {
   }
   if (sub !== 'extract') throw new Error(`unknown subcommand 'prompts ${sub ?? ''}'\n\n${PROMPTS_USAGE}`);
   const dir = required(values, 'checkpoint', PROMPTS_USAGE);
-  const base = readRunConfig(dir);
-  const config = values.images ? { ...base, data: { ...base.data, bankImages: Number(values.images) } } : base;
-  await initBackend(config.backend, { logger: stderrLogger });
-  const model = buildModel(config, stderrLogger);
-  loadRunWeights(dir, model);
+  const { config, model } = await openRun(dir, stderrLogger, (c) => (values.images ? { ...c, data: { ...c.data, bankImages: Number(values.images) } } : c));
   const data = await readDataset(model.container, values.data ? parseDataSpec(values.data) : config.data.train, '--data');
   const loaders = makeLoaders(config, data, data, model.padMultiple, (f, e) => stderrLogger.warn(`skipping unreadable image ${f}: ${e.message}`));
   const bar = new Progress('prompt bank', loaders.bank.order(0).length, 'img');

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createContainer, parseConfig, type DinoR1Config, type Logger, type Plugin, TOKENS } from '@dino-r1/core';
+import { createContainer, initBackend, parseConfig, type DinoR1Config, type Logger, type Plugin, TOKENS } from '@dino-r1/core';
 import { backboneDinoPlugin } from '@dino-r1/backbone-dino';
 import { datasetsPlugin } from '@dino-r1/datasets';
 import { decoderPlugin, type DinoR1Detector } from '@dino-r1/decoder';
@@ -57,3 +57,14 @@ export function loadRunWeights(dir: string, model: Model): number {
   return sidecar.step;
 }
 
+
+/**
+ * A trained run ready to use: its config (optionally adjusted), the backend it names, the model with the
+ * newest checkpoint's weights, and that checkpoint's step.
+ */
+export async function openRun(dir: string, logger: Logger, adjust: (c: DinoR1Config) => DinoR1Config = (c) => c): Promise<{ config: DinoR1Config; model: Model; step: number }> {
+  const config = adjust(readRunConfig(dir));
+  await initBackend(config.backend, { logger });
+  const model = buildModel(config, logger);
+  return { config, model, step: loadRunWeights(dir, model) };
+}
