@@ -7,11 +7,11 @@
  *   backbone / neck+encoder / the rest.
  *   node dist-bench/bench/detector-step.js (part of `npm run bench`)
  */
-import { initBackend, medianSeconds, silentLogger, tf, TOKENS, type AdvantageNormaliser, type KlAnchor, type Module, type WeightedReward } from '@dino-r1/core';
+import { initBackend, medianSeconds, silentLogger, tf, type Module } from '@dino-r1/core';
 import { DINOV2_PRESETS, DinoV2Backbone } from '@dino-r1/backbone-dino';
 import { BatchLoader, disposeBatch, syntheticDataset, normalise, type Batch } from '@dino-r1/datasets';
 import { DETECTOR_PRESETS, DinoR1Detector, flattenLevels } from '@dino-r1/decoder';
-import { grqoLoss, sftLoss, Trainer, type DetectorBatch } from '@dino-r1/grqo';
+import { grqoLoss, sftLoss, Trainer, trainerComponents, type DetectorBatch } from '@dino-r1/grqo';
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
 import { parseConfig } from '@dino-r1/core';
 import { buildModel } from '../src/pipeline/model';
@@ -53,19 +53,14 @@ async function tinyStep(reps: number): Promise<Record<string, number | string>> 
     const { o } = forward();
     return sumAll([o.predLogits, o.predBoxes, o.proposalLogits, o.proposalBoxes, o.selectionLogits, ...(o.denoising ? [o.denoising.predLogits, o.denoising.predBoxes] : [])]);
   }, all, reps);
+  const parts = trainerComponents(model.container);
   const losses = timeGrad(() => {
     const { o } = forward();
-    const sft = sftLoss({ ...o, gts: batch.gts }).loss;
-    const grqo = grqoLoss({ selLogits: o.selectionLogits, refSelLogits: tf.mul(o.selectionLogits, 0.9), predLogits: o.predLogits, predBoxes: o.predBoxes, gts: batch.gts }, { alpha: 0.01, beta: 0.04, muteFraction: 1 / 3 }).loss;
+    const sft = sftLoss({ ...o, gts: batch.gts }, { matchRewards: parts.matchRewards }).loss;
+    const grqo = grqoLoss({ selLogits: o.selectionLogits, refSelLogits: tf.mul(o.selectionLogits, 0.9), predLogits: o.predLogits, predBoxes: o.predBoxes, gts: batch.gts }, config.grqo, { rewards: parts.rewards }).loss;
     return tf.add(sft, grqo) as Scalar;
   }, all, reps);
-  const trainer = new Trainer<DetectorBatch>({
-    config,
-    model: model.policy,
-    anchor: model.container.get<KlAnchor>(TOKENS.ActiveKlAnchor),
-    rewards: model.container.get<WeightedReward[]>(TOKENS.ActiveRewards),
-    normaliser: model.container.get<AdvantageNormaliser>(TOKENS.ActiveAdvantageNormaliser),
-  });
+  const trainer = new Trainer<DetectorBatch>({ config, model: model.policy, ...parts });
   const step = medianSeconds(() => void trainer.trainStep([batch]), reps, 1);
   disposeBatch(batch);
   return {

@@ -3,11 +3,11 @@
  * image with visual prompts, every parameter receives gradient from the SFT and GRQO losses, and the
  * tensor count stays flat.
  */
-import { createContainer, initBackend, parametersWithoutGradient, parseConfig, silentLogger, tf, TOKENS, type AdvantageNormaliser, type WeightedReward } from '@dino-r1/core';
+import { createContainer, initBackend, parametersWithoutGradient, parseConfig, silentLogger, tf, TOKENS } from '@dino-r1/core';
 import { DinoV2Backbone } from '@dino-r1/backbone-dino';
 import { DETECTOR_PRESETS, DinoR1Detector } from '@dino-r1/decoder';
 import { BatchLoader, disposeBatch, normalise, syntheticDataset, type Batch } from '@dino-r1/datasets';
-import { DetectorPolicy, EpochSnapshotAnchor, grqoLoss, sftLoss, Trainer, type DetectorBatch } from '@dino-r1/grqo';
+import { DetectorPolicy, grqoLoss, grqoPlugin, sftLoss, Trainer, trainerComponents, type DetectorBatch } from '@dino-r1/grqo';
 import { rewardsPlugin } from '@dino-r1/rewards';
 
 function tinyDetector(denoising = true): DinoR1Detector {
@@ -61,29 +61,28 @@ describe('DinoR1Detector', () => {
     // leave the official zero-inits behind (one SGD-like nudge), so no path is hidden at step 0
     for (const [name, v] of det.namedParameters()) if (/sampling_offsets\.weight|attention_weights\.weight|reg_branches\.\d+\.layers\.2\.weight/.test(name)) v.assign(tf.randomNormal(v.shape, 0, 0.01, 'float32', 1));
     const b = oneImage();
+    const parts = trainerComponents(createContainer({}, [rewardsPlugin, grqoPlugin], { logger: silentLogger }));
     const params = [...det.namedParameters()].filter(([n]) => !n.endsWith('mask_token'));
     const dead = parametersWithoutGradient(() => {
       const o = det.forward(b.images, b.prompts, true, b.gts);
-      const sft = sftLoss({ ...o, gts: b.gts }).loss; // includes the denoising terms
+      const sft = sftLoss({ ...o, gts: b.gts }, { matchRewards: parts.matchRewards }).loss; // includes the denoising terms
       const ref = tf.mul(o.selectionLogits, 0.9);
-      const grqo = grqoLoss({ selLogits: o.selectionLogits, refSelLogits: ref, predLogits: o.predLogits, predBoxes: o.predBoxes, gts: b.gts }, { alpha: 0.01, beta: 0.04, muteFraction: 1 / 3 }).loss;
+      const grqo = grqoLoss({ selLogits: o.selectionLogits, refSelLogits: ref, predLogits: o.predLogits, predBoxes: o.predBoxes, gts: b.gts }, { alpha: 0.01, beta: 0.04, muteFraction: 1 / 3 }, { rewards: parts.rewards }).loss;
       return tf.add(sft, grqo) as tf.Scalar;
     }, params);
     expect(dead).toEqual([]);
   });
 
   it('the tiny preset overfits one synthetic image with prompts under sft+grqo; tf.memory().numTensors stays flat', async () => {
-    const config = parseConfig({ objective: 'sft+grqo', optim: { lr: 1e-3, clipNorm: 1, backboneLrMultiplier: 1, weightDecay: 0 }, train: { stepsPerEpoch: 50 } });
-    const c = createContainer(config, [rewardsPlugin], { logger: silentLogger });
+    const config = parseConfig({ objective: 'sft+grqo', optim: { lr: 1e-3, clipNorm: 1, backboneLrMultiplier: 1, weightDecay: 0 }, grqo: { klAnchor: { name: 'epoch-snapshot', options: { every: 50 } } } });
+    const c = createContainer(config, [rewardsPlugin, grqoPlugin], { logger: silentLogger });
     // the demo's tiny detector; denoising queries draw new noise every step by design, so overfitting
     // is measured on the matching path (denoising off)
     const det = new DinoR1Detector(new DinoV2Backbone({ img_size: 128, patch_size: 16, embed_dim: 96, depth: 3, num_heads: 3 }), { ...DETECTOR_PRESETS.tiny, denoising: undefined });
     const trainer = new Trainer<DetectorBatch>({
       config,
       model: new DetectorPolicy(det),
-      anchor: new EpochSnapshotAnchor(),
-      rewards: c.get<WeightedReward[]>(TOKENS.ActiveRewards),
-      normaliser: c.get<AdvantageNormaliser>(TOKENS.ActiveAdvantageNormaliser),
+      ...trainerComponents(c),
     });
     const loader = new BatchLoader(syntheticDataset({ split: 'overfit', images: 1, seed: 5, minInstances: 4, maxInstances: 4 }), { batchSize: 1, transform: normalise(), padMultiple: 32, shuffle: false });
     const batch = (await loader.epoch(0).next()).value as Batch;

@@ -36,4 +36,8 @@ export class DinoV2Backbone extends Module implements Backbone {
     return { levels, strides: [...this.strides] };
   }
 
+  reseedNoise(seed: number): void {
+    this.vit.reseedNoise(seed);
+  }
+
 }

@@ -111,18 +111,22 @@ export class Block extends Module {
     this.ls2 = this.module('ls2', new LayerScale(o.dim, o.initValues));
   }
 
-  /** Drops the residual branch per sample with probability `dropPath` (training), rescaling kept ones. */
-  private dropPath(x: Tensor, training: boolean): Tensor {
-    if (!training || this.o.dropPath <= 0) return x;
+  /**
+   * Drops the residual branch per sample with probability `dropPath` (training), rescaling kept ones.
+   * The masks are drawn from `uniform` (seeded by the model), so a forward after the same seed drops the same samples.
+   */
+  private dropPath(x: Tensor, uniform: (() => number) | null): Tensor {
+    if (!uniform || this.o.dropPath <= 0) return x;
     const keep = 1 - this.o.dropPath;
-    const mask = tf.floor(tf.add(tf.randomUniform([x.shape[0], 1, 1]), keep));
-    return tf.mul(x, tf.div(mask, keep));
+    const mask = Array.from({ length: x.shape[0] }, () => (uniform() < keep ? 1 / keep : 0));
+    return tf.mul(x, tf.tensor3d(mask, [x.shape[0], 1, 1]));
   }
 
-  forward(x: Tensor, training = false): Tensor {
+  /** `uniform` is the train-time noise source (stochastic depth); `null` at inference. */
+  forward(x: Tensor, uniform: (() => number) | null = null): Tensor {
     return tf.tidy(() => {
-      const a = tf.add(x, this.dropPath(this.ls1.forward(this.attn.forward(this.norm1.forward(x))), training));
-      return tf.add(a, this.dropPath(this.ls2.forward(this.mlp.forward(this.norm2.forward(a))), training));
+      const a = tf.add(x, this.dropPath(this.ls1.forward(this.attn.forward(this.norm1.forward(x))), uniform));
+      return tf.add(a, this.dropPath(this.ls2.forward(this.mlp.forward(this.norm2.forward(a))), uniform));
     });
   }
 }

@@ -4,7 +4,7 @@
  * after it, pre-norm blocks, final norm. Parameter names are the official `state_dict` keys. Images are
  * NHWC `[B,H,W,3]` (already normalised), H and W multiples of the patch size.
  */
-import { Module, ModuleList, LayerNorm, tf } from '@dino-r1/core';
+import { lcg, Module, ModuleList, LayerNorm, tf } from '@dino-r1/core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { Block } from './blocks';
 import { interpolatePosEncoding } from './pos-embed';
@@ -162,12 +162,20 @@ export class DinoVisionTransformer extends Module {
     };
   }
 
+  /** Stochastic-depth masks in training come from here (seeded: see `reseedNoise`). */
+  private noise = lcg(0);
+
+  /** Restarts the stochastic-depth draws from `seed`. */
+  reseedNoise(seed: number): void {
+    this.noise = lcg(seed);
+  }
+
   /** `forward_features`: every token normalised, split into cls, registers and patches. */
   forwardFeatures(images: Tensor, training = false): DinoV2Features {
     const { tokens, grid } = this.prepareTokens(images);
     const out = tf.tidy(() => {
       let x = tokens;
-      for (const blk of this.blocks.items) x = blk.forward(x, training);
+      for (const blk of this.blocks.items) x = blk.forward(x, training ? this.noise : null);
       return this.norm.forward(x);
     });
     tokens.dispose();

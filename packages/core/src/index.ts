@@ -18,3 +18,4 @@ export * from './assignment';
 export * from './ops/batch-gather';
 export * from './nn';
 export * from './timing';
+export * from './random';

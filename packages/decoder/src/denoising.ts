@@ -26,12 +26,6 @@ export interface DenoisingQueries {
   attentionMask(numMatching: number): Tensor;
 }
 
-/** A small seeded generator (denoising noise must be reproducible for bit-exact resumes). */
-export function lcg(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
 export function denoisingQueries(
   gts: ReadonlyArray<{ readonly boxes: Tensor; readonly labels: Tensor }>,
   promptEmb: Tensor,

@@ -7,9 +7,11 @@
  */
 import {
   batchGather,
+  lcg,
   Module,
   ModuleList,
   noGrad,
+  subSeed,
   tf,
   type Backbone,
   type Detection,
@@ -20,7 +22,7 @@ import {
   type PromptBatch,
 } from '@dino-r1/core';
 import type { Tensor, Tensor2D, Tensor3D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
-import { denoisingQueries, lcg } from './denoising';
+import { denoisingQueries } from './denoising';
 import type { DetectorConfig } from './detector-config';
 import { flattenLevels, type FlatMemory } from './memory';
 import { DEFAULT_PARTS, type BoxHeadPart, type ClassHeadPart, type DecoderPart, type DetectorParts, type EncoderPart, type NeckPart, type PromptEncoderPart } from './parts';
@@ -55,12 +57,17 @@ export class DinoR1Detector extends Module implements Detector {
   readonly query_embedding: Module & { weight: Variable };
   readonly decoder: DecoderPart;
   readonly bbox_head: BboxHead;
-  /** Denoising noise: seeded, advanced once per training forward (reproducible runs). */
+  /** Denoising noise: seeded, advanced by every training forward (reproducible runs). */
   private dnRandom = lcg(12345);
 
-  /** Restarts the denoising noise from `seed` (a training loop reseeds per step, so a resumed run draws the same noise). */
+  /**
+   * Restarts the denoising noise and the backbone's stochastic depth from `seed`. A training loop reseeds
+   * per batch, so a resumed run draws the same noise, and the KL anchor's reference forward (reseeded
+   * alike) sees the same stochastic-depth masks as the policy's forward.
+   */
   reseedNoise(seed: number): void {
-    this.dnRandom = lcg(seed);
+    this.dnRandom = lcg(subSeed(seed, 'denoising'));
+    this.backbone.reseedNoise?.(subSeed(seed, 'backbone'));
   }
 
   /** `parts` replaces any of the default part factories (the container passes the bound ones). */
@@ -90,9 +97,27 @@ export class DinoR1Detector extends Module implements Detector {
     const maps = this.neck.forward(levels);
     const mem = flattenLevels(maps, images.mask, this.level_embed, { numFeats: this.config.dModel / 2, offset: 0, temperature: 20 });
     const encoded = this.encoder.forward(mem);
-    const promptEmb = prompts.embeddings ?? this.prompt_encoder.forward(encoded, mem, prompts);
+    const promptEmb = prompts.embeddings ?? this.encodePrompts(encoded, mem, prompts);
     tf.dispose([...levels, ...maps]);
     return { mem, encoded, prompts: promptEmb };
+  }
+
+  /** `[B,K,d]`: the box prompts through the prompt encoder, then the negatives' finished embeddings (no gradient). */
+  private encodePrompts(encoded: Tensor, mem: FlatMemory, prompts: PromptBatch): Tensor {
+    const negatives = prompts.negatives;
+    if (!negatives) return this.prompt_encoder.forward(encoded, mem, prompts);
+    const [B, K] = prompts.mask.shape;
+    const N = negatives.shape[0];
+    if (N > K) throw new Error(`detector: ${N} negative prompts but only ${K} prompt slots`);
+    const boxPrompts: PromptBatch = {
+      boxes: tf.slice(prompts.boxes, [0, 0, 0], [B, K - N, 4]),
+      sourceImage: tf.slice(prompts.sourceImage, [0, 0], [B, K - N]),
+      mask: tf.slice(prompts.mask, [0, 0], [B, K - N]),
+      categoryIds: prompts.categoryIds.map((row) => row.slice(0, K - N)),
+    };
+    const own = this.prompt_encoder.forward(encoded, mem, boxPrompts);
+    const fixed = tf.broadcastTo(tf.expandDims(noGrad(() => tf.clone(negatives)), 0), [B, N, negatives.shape[1]]);
+    return tf.concat([own, fixed], 1);
   }
 
   forward(images: ImageBatch, prompts: PromptBatch, training: boolean, targets?: readonly RewardTargets[]): DetectorOutput {
@@ -125,6 +150,7 @@ export class DinoR1Detector extends Module implements Detector {
         proposalBoxes: sel.proposalBoxes as Tensor3D,
         selectedIndices: sel.selectedIndices as Tensor2D,
         selectionLogits: sel.selectionLogits as Tensor2D,
+        ...(training ? { objectness: sel.objectness as Tensor2D, promptEmbeddings: promptEmb as Tensor3D } : {}),
       };
     }) as DetectorOutput;
   }
@@ -134,9 +160,13 @@ export class DinoR1Detector extends Module implements Detector {
     return tf.tidy(() => this.encode(images, { ...prompts, embeddings: undefined }, false).prompts as Tensor3D);
   }
 
-  selectionLogitsAt(images: ImageBatch, prompts: PromptBatch, indices: Tensor2D): Tensor2D {
+  /**
+   * The objectness logits at `indices` (`[B,Q]`), as `forward` with the same `training` flag computes them;
+   * in training mode the train-time noise is drawn as in `forward` (reseed both alike to get the same masks).
+   */
+  selectionLogitsAt(images: ImageBatch, prompts: PromptBatch, indices: Tensor2D, training = false): Tensor2D {
     return tf.tidy(() => {
-      const { mem, encoded, prompts: promptEmb } = this.encode(images, prompts, false);
+      const { mem, encoded, prompts: promptEmb } = this.encode(images, prompts, training);
       const { valid } = encoderProposals(mem);
       const { objectness } = this.selection.objectness(encoded, mem, valid, promptEmb, prompts.mask, this.bbox_head.cls_branches.items[this.config.decoderLayers]);
       return batchGather(objectness, indices) as Tensor2D;

@@ -16,6 +16,8 @@ export interface Selection {
   readonly selectedIndices: Tensor;
   /** `[B,Q]` objectness logits of the selected tokens (with gradient): the GRQO policy. */
   readonly selectionLogits: Tensor;
+  /** `[B,S]` objectness logits of every token (the policy before selection). */
+  readonly objectness: Tensor;
   /** `[B,Q,K]` encoder class logits and `[B,Q,4]` boxes of the selected proposals (for the encoder loss). */
   readonly proposalLogits: Tensor;
   readonly proposalBoxes: Tensor;
@@ -87,6 +89,7 @@ export class QuerySelection extends Module {
       return {
         selectedIndices,
         selectionLogits: batchGather(objectness, selectedIndices),
+        objectness,
         proposalLogits: batchGather(logits, selectedIndices),
         proposalBoxes,
         referenceBoxes: stopGradient(proposalBoxes),

@@ -1,5 +1,5 @@
-import { initBackend, silentLogger, tf } from '@dino-r1/core';
-import { denoisingQueries, lcg } from '../src';
+import { initBackend, lcg, silentLogger, tf } from '@dino-r1/core';
+import { denoisingQueries } from '../src';
 
 describe('denoising queries', () => {
   beforeAll(() => initBackend('cpu', { logger: silentLogger }));

@@ -5,7 +5,12 @@
  */
 import { initBackend, medianSeconds, silentLogger, tf, type BackendPreference } from '@dino-r1/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { grqoLoss, sftLoss } from '../src';
+import { ClassificationReward, GiouReward, L1Reward } from '@dino-r1/rewards';
+import { grqoLoss, matchRewards, sftLoss } from '../src';
+
+const builtIn = { classification: new ClassificationReward(), l1: new L1Reward(), giou: new GiouReward() };
+const match = matchRewards((name) => builtIn[name]);
+const rewards = match; // the paper's GRQO weights equal DINO's matching cost (2, 5, 2)
 
 
 async function main(): Promise<void> {
@@ -22,9 +27,9 @@ async function main(): Promise<void> {
       labels: tf.randomUniform([G], 0, K, 'int32', 20 + b),
     }));
     const cfg = { alpha: 0.01, beta: 0.04, muteFraction: 1 / 3 };
-    const forward = medianSeconds(() => tf.tidy(() => grqoLoss({ selLogits: sel, refSelLogits: ref, predLogits: logits, predBoxes: boxes, gts }, cfg).loss.dataSync()), 5);
-    const withGrad = medianSeconds(() => tf.tidy(() => tf.grad((s: Tensor) => grqoLoss({ selLogits: s, refSelLogits: ref, predLogits: logits, predBoxes: boxes, gts }, cfg).loss)(sel).dataSync()), 5);
-    const sft = medianSeconds(() => tf.tidy(() => tf.grads((l: Tensor, b: Tensor) => sftLoss({ predLogits: l, predBoxes: b, gts }).loss)([logits, boxes]).forEach((g) => g.dataSync())), 3);
+    const forward = medianSeconds(() => tf.tidy(() => grqoLoss({ selLogits: sel, refSelLogits: ref, predLogits: logits, predBoxes: boxes, gts }, cfg, { rewards }).loss.dataSync()), 5);
+    const withGrad = medianSeconds(() => tf.tidy(() => tf.grad((s: Tensor) => grqoLoss({ selLogits: s, refSelLogits: ref, predLogits: logits, predBoxes: boxes, gts }, cfg, { rewards }).loss)(sel).dataSync()), 5);
+    const sft = medianSeconds(() => tf.tidy(() => tf.grads((l: Tensor, b: Tensor) => sftLoss({ predLogits: l, predBoxes: b, gts }, { matchRewards: match }).loss)([logits, boxes]).forEach((g) => g.dataSync())), 3);
     rows.push({ backend, 'GRQO forward ms': +(forward * 1e3).toFixed(1), 'GRQO fwd+grad ms': +(withGrad * 1e3).toFixed(1), 'SFT fwd+grad ms': +(sft * 1e3).toFixed(1) });
   }
   console.log(`\nGRQO / SFT loss, B=${B} L=${L} Q=${Q} K=${K} G=${G}`);

@@ -1,8 +1,9 @@
 /**
  * Checkpoints (DESIGN.md §9): for step N, in the run directory,
  *   checkpoint-N.safetensors        the model's state dict (PyTorch names and layouts), metadata {step}
- *   checkpoint-N.optim.safetensors  AdamW moments (`state.<param>.exp_avg[_sq]`) and the KL anchor's
- *                                   reference weights (`anchor.<param>`)
+ *   checkpoint-N.optim.safetensors  AdamW moments (`state.<param>.exp_avg[_sq]`), the KL anchor's
+ *                                   reference weights (`anchor.<param>`) and the negative-prompt pool
+ *                                   (`negatives.<category id>`)
  *   checkpoint-N.json               the sidecar: step, config hash, file names — written last.
  * Every file is written to a temporary name and renamed, and the sidecar comes last, so a checkpoint
  * exists exactly when its sidecar does: a crash at any point leaves the previous one as the latest.
@@ -27,6 +28,7 @@ export interface CheckpointParts {
   readonly model: Module;
   readonly optimizer: AdamW;
   readonly anchor: KlAnchor;
+  readonly negatives?: { state(): Map<string, Tensor>; loadState(state: ReadonlyMap<string, Tensor>): void };
 }
 
 export function configHash(config: unknown): string {
@@ -64,6 +66,7 @@ export function saveCheckpoint(dir: string, step: number, parts: CheckpointParts
   }
   const optim = new Map<string, Tensor>(parts.optimizer.state());
   for (const [name, t] of parts.anchor.state()) optim.set(`anchor.${name}`, t);
+  for (const [name, t] of parts.negatives?.state() ?? []) optim.set(`negatives.${name}`, t);
   writeSafetensors(join(dir, sidecar.optimizer), tensorsToEntries(optim), {
     step: String(step),
     optimizerSteps: String(parts.optimizer.stepCount),
@@ -105,12 +108,17 @@ export function loadCheckpoint(dir: string, sidecar: CheckpointSidecar, parts: C
   const optim = loadTensors(join(dir, sidecar.optimizer));
   try {
     const anchor = new Map<string, Tensor>();
-    for (const [k, t] of optim.tensors) if (k.startsWith('anchor.')) anchor.set(k.slice(7), t);
+    const negatives = new Map<string, Tensor>();
+    for (const [k, t] of optim.tensors) {
+      if (k.startsWith('anchor.')) anchor.set(k.slice(7), t);
+      else if (k.startsWith('negatives.')) negatives.set(k.slice(10), t);
+    }
     parts.optimizer.loadState(optim.tensors, Number(optim.metadata.optimizerSteps));
     if (parts.anchor.name !== sidecar.anchor) {
       throw new Error(`${join(dir, sidecar.optimizer)}: saved with KL anchor '${sidecar.anchor}', resuming with '${parts.anchor.name}'`);
     }
     parts.anchor.loadState(anchor);
+    parts.negatives?.loadState(negatives);
   } finally {
     for (const t of optim.tensors.values()) t.dispose();
   }

@@ -17,7 +17,7 @@ import {
   type AdvantageNormaliser,
   type WeightedReward,
 } from '@dino-r1/core';
-import { compositeReward, GroupNormaliser, rewardsByName } from '@dino-r1/rewards';
+import { compositeReward, GroupNormaliser } from '@dino-r1/rewards';
 import type { Scalar, Tensor, Tensor1D, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
 
 const EPS = 1e-8;
@@ -37,13 +37,11 @@ export interface GrqoInputs {
   readonly gts: ReadonlyArray<{ readonly boxes: Tensor; readonly labels: Tensor }>;
 }
 
-/** The fixtures' config JSON, accepted as it is; names as in DESIGN.md §6. */
+/** The settings of `config.grqo` the loss reads; names as in DESIGN.md §6. */
 export interface GrqoLossConfig {
   readonly alpha: number;
   readonly beta: number;
   readonly muteFraction: number;
-  /** Reward weights by reward name (`cls` is accepted for `classification`). Ignored if `rewards` is given. */
-  readonly weights?: Readonly<Record<string, number>>;
   readonly surrogate?: 'score-function' | 'direct';
   /** `[ε_low, ε_high]` of the clipped surrogate. */
   readonly clip?: readonly [number, number];
@@ -54,8 +52,8 @@ export interface GrqoLossConfig {
 }
 
 export interface GrqoLossOptions {
-  /** Weighted reward plugins (from the container's `ActiveRewards`); default: built from `config.weights`. */
-  readonly rewards?: readonly WeightedReward[];
+  /** Weighted reward plugins (the container's `ActiveRewards`). */
+  readonly rewards: readonly WeightedReward[];
   /** Default: the paper's `group` normaliser. */
   readonly normaliser?: AdvantageNormaliser;
 }
@@ -70,17 +68,13 @@ export interface GrqoLossOutput {
   readonly advantages: Tensor3D;
   /** `[B,Q]` (zeros when there is no reference). */
   readonly kl: Tensor2D;
-}
-
-const PAPER_WEIGHTS = { classification: 2, l1: 5, giou: 2 };
-
-function resolveRewards(config: GrqoLossConfig, options: GrqoLossOptions): readonly WeightedReward[] {
-  if (options.rewards) return options.rewards;
-  const weights = config.weights ?? PAPER_WEIGHTS;
-  return Object.entries(weights).map(([name, weight]) => ({
-    reward: rewardsByName(name === 'cls' ? 'classification' : name),
-    weight,
-  }));
+  /**
+   * With old-policy logits: the mean ratio π/π_old over the B·Q selected queries, and the fraction of
+   * the L·B·Q surrogate terms where the clipped term is the smaller one (TRL's `clip_ratio`:
+   * ρ < 1−ε_low with A < 0, or ρ > 1+ε_high with A > 0). Null on-policy.
+   */
+  readonly ratioMean: Scalar | null;
+  readonly clipFraction: Scalar | null;
 }
 
 /** Index j of the GT each query's reward is read at: argmax_j R(i,j), or the Hungarian match. */
@@ -143,8 +137,8 @@ function perQueryRewards(
   return columns.map((col) => tf.stack(col, 1)); // [L,B,Q] each
 }
 
-export function grqoLoss(inputs: GrqoInputs, config: GrqoLossConfig, options: GrqoLossOptions = {}): GrqoLossOutput {
-  const rewards = resolveRewards(config, options);
+export function grqoLoss(inputs: GrqoInputs, config: GrqoLossConfig, options: GrqoLossOptions): GrqoLossOutput {
+  const rewards = options.rewards;
   const normaliser = options.normaliser ?? new GroupNormaliser();
   const direct = (config.surrogate ?? 'score-function') === 'direct';
   const reduction = config.rewardReduction ?? 'max';
@@ -181,6 +175,8 @@ export function grqoLoss(inputs: GrqoInputs, config: GrqoLossConfig, options: Gr
     // 5. surrogate
     const logPi = tf.log(tf.add(tf.sigmoid(inputs.selLogits), EPS)); // [B,Q]
     let surrogate: Tensor; // [L,B,Q]
+    let ratioMean: Scalar | null = null;
+    let clipFraction: Scalar | null = null;
     if (direct) {
       surrogate = advantages;
     } else if (inputs.oldSelLogits) {
@@ -189,6 +185,11 @@ export function grqoLoss(inputs: GrqoInputs, config: GrqoLossConfig, options: Gr
       const unclipped = tf.mul(ratio, advantages);
       const clipped = tf.mul(tf.clipByValue(ratio, 1 - epsLow, 1 + epsHigh), advantages);
       surrogate = tf.minimum(unclipped, clipped); // same shapes: [L,B,Q] both
+      const r = stopGradient(ratio);
+      ratioMean = tf.mean(r) as Scalar;
+      const low = tf.logicalAnd(tf.less(r, 1 - epsLow), tf.less(advantages, 0));
+      const high = tf.logicalAnd(tf.greater(r, 1 + epsHigh), tf.greater(advantages, 0));
+      clipFraction = tf.mean(tf.cast(tf.logicalOr(low, high), 'float32')) as Scalar;
     } else {
       const ratio = tf.exp(tf.sub(logPi, stopGradient(logPi))); // value 1, gradient ∇log π
       surrogate = tf.mul(ratio, advantages);
@@ -211,7 +212,9 @@ export function grqoLoss(inputs: GrqoInputs, config: GrqoLossConfig, options: Gr
       rewards: r as Tensor3D,
       advantages: advantages as Tensor3D,
       kl: kl as Tensor2D,
+      clipStats: ratioMean && clipFraction ? [ratioMean, clipFraction] : [],
     };
   });
-  return out;
+  const { clipStats, ...rest } = out;
+  return { ...rest, ratioMean: (clipStats[0] as Scalar | undefined) ?? null, clipFraction: (clipStats[1] as Scalar | undefined) ?? null };
 }

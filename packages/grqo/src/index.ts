@@ -8,3 +8,5 @@ export * from './metrics';
 export * from './policy';
 export * from './trainer';
 export * from './plugin';
+export * from './negative-prompts';
+export * from './components';

@@ -4,8 +4,8 @@
  * which is exactly the negative of the paper's composite reward (classification 2, l1 5, giou 2), so it is
  * computed by the same reward plugins. Host-side, no gradient; one assignment per layer and image.
  */
-import { linearSumAssignment, stopGradient, tf, type WeightedReward } from '@dino-r1/core';
-import { compositeReward, rewardsByName } from '@dino-r1/rewards';
+import { linearSumAssignment, stopGradient, tf, type Reward, type WeightedReward } from '@dino-r1/core';
+import { compositeReward } from '@dino-r1/rewards';
 import type { Tensor } from '@tensorflow/tfjs-core';
 
 export interface MatchCostWeights {
@@ -22,11 +22,16 @@ export interface Match {
   readonly targets: Int32Array;
 }
 
-export function matchRewards(weights: MatchCostWeights = DINO_MATCH_COST): WeightedReward[] {
+/**
+ * The matching cost as weighted rewards (cost = −Σ w·R). `reward(name)` gives the `classification`, `l1`
+ * and `giou` rewards — from the container (`resolveNamed(container, TOKENS.Reward, name)`), so a plugin
+ * that rebinds one of them changes the matching too.
+ */
+export function matchRewards(reward: (name: 'classification' | 'l1' | 'giou') => Reward, weights: MatchCostWeights = DINO_MATCH_COST): WeightedReward[] {
   return [
-    { reward: rewardsByName('classification'), weight: weights.class },
-    { reward: rewardsByName('l1'), weight: weights.bbox },
-    { reward: rewardsByName('giou'), weight: weights.giou },
+    { reward: reward('classification'), weight: weights.class },
+    { reward: reward('l1'), weight: weights.bbox },
+    { reward: reward('giou'), weight: weights.giou },
   ];
 }
 
@@ -38,7 +43,7 @@ export function hungarianMatch(
   logits: Tensor,
   boxes: Tensor,
   gts: ReadonlyArray<{ readonly boxes: Tensor; readonly labels: Tensor }>,
-  rewards: readonly WeightedReward[] = matchRewards(),
+  rewards: readonly WeightedReward[],
 ): Match[][] {
   const [L, B, Q] = logits.shape as [number, number, number, number];
   const matches: Match[][] = Array.from({ length: L }, () => []);

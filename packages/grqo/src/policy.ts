@@ -25,12 +25,25 @@ export interface PolicyOutput {
   readonly proposalLogits?: Tensor;
   readonly proposalBoxes?: Tensor;
   readonly denoising?: { readonly predLogits: Tensor; readonly predBoxes: Tensor; readonly pairs: ReadonlyArray<Match> };
+  /** `[B,S]` objectness of every token: the old policy of `grqo.iterations > 1` is read from it. */
+  readonly objectness?: Tensor;
+  /** `[B,K,d]` the prompt embeddings used (a negative-prompt pool learns them). */
+  readonly promptEmbeddings?: Tensor;
+}
+
+export interface PolicyForwardOptions {
+  /** Denoising queries in a training forward (`config.sft.denoising`); default on. */
+  readonly denoising?: boolean;
 }
 
 export interface PolicyModel<B extends PolicyBatch> {
-  forward(batch: B, training: boolean): PolicyOutput;
-  /** `[B,Q]` selection logits at `indices` (`[B,Q]` int32) for the same batch. */
-  selectionLogitsAt(batch: B, indices: Tensor): Tensor;
+  forward(batch: B, training: boolean, options?: PolicyForwardOptions): PolicyOutput;
+  /** `[B,Q]` selection logits at `indices` (`[B,Q]` int32) for the same batch, in the given mode. */
+  selectionLogitsAt(batch: B, indices: Tensor, training: boolean): Tensor;
+  /** Restarts every train-time random draw from `seed` (absent: the model has none). */
+  reseedNoise?(seed: number): void;
+  /** Parameters whose name starts with this train at `optim.backboneLrMultiplier` × the learning rate. */
+  readonly backbonePrefix?: string;
 }
 
 /** A batch for a full detector: images, prompts and targets. */
@@ -44,14 +57,18 @@ export interface DetectorBatch extends PolicyBatch {
  * gain the prefix `detector.`; checkpoints of the detector itself are saved from `policy.detector`.
  */
 export class DetectorPolicy extends Module implements PolicyModel<DetectorBatch> {
+  readonly backbonePrefix = 'detector.backbone.';
   constructor(readonly detector: Detector & Module) {
     super();
     this.module('detector', detector);
   }
-  forward(batch: DetectorBatch, training: boolean): PolicyOutput {
-    return this.detector.forward(batch.images, batch.prompts, training, batch.gts);
+  forward(batch: DetectorBatch, training: boolean, { denoising = true }: PolicyForwardOptions = {}): PolicyOutput {
+    return this.detector.forward(batch.images, batch.prompts, training, training && denoising ? batch.gts : undefined);
   }
-  selectionLogitsAt(batch: DetectorBatch, indices: Tensor): Tensor {
-    return this.detector.selectionLogitsAt(batch.images, batch.prompts, indices as Tensor2D);
+  selectionLogitsAt(batch: DetectorBatch, indices: Tensor, training: boolean): Tensor {
+    return this.detector.selectionLogitsAt(batch.images, batch.prompts, indices as Tensor2D, training);
+  }
+  reseedNoise(seed: number): void {
+    this.detector.reseedNoise(seed);
   }
 }

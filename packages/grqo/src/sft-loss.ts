@@ -3,11 +3,14 @@
  *   per decoder layer: 1·sigmoid focal (targets: the matched prompt index; every other prompt negative)
  *                    + 5·L1 + 2·(1 − GIoU) on matched boxes,
  * each summed and divided by the number of GT boxes in the batch; plus the same on the encoder's
- * selected proposals (own matching) and on denoising queries (pairs known, no matching).
+ * selected proposals (own matching) and on denoising queries (pairs known, no matching). The denoising
+ * terms are divided by the number of positive denoising pairs, i.e. GT boxes × DN groups, as the official
+ * DINO (`num_boxes * scalar`) and mmdetection's `DINOHead.loss_dn` (`avg_factor = num_gts × num_groups`).
  */
 import { alignedGiou, cxcywhToXyxy, tf } from '@dino-r1/core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { DINO_MATCH_COST, hungarianMatch, matchRewards, type Match, type MatchCostWeights } from './matcher';
+import type { WeightedReward } from '@dino-r1/core';
+import { hungarianMatch, type Match } from './matcher';
 
 export interface SftLossWeights {
   readonly class: number;
@@ -18,12 +21,19 @@ export interface SftLossWeights {
 export const DINO_LOSS_WEIGHTS: SftLossWeights = { class: 1, bbox: 5, giou: 2 };
 
 export interface SftLossOptions {
+  /** The matching cost as weighted rewards (`matchRewards(…)` with `config.sft.matchCost`). */
+  readonly matchRewards: readonly WeightedReward[];
+  /** Default DINO's 1, 5, 2. */
   readonly weights?: SftLossWeights;
-  readonly matchCost?: MatchCostWeights;
   readonly focalAlpha?: number;
   readonly focalGamma?: number;
   /** `[B,K]`, 1 on padding prompts: excluded from the classification loss. */
   readonly promptMask?: Tensor;
+}
+
+/** The options `config.sft` asks for (the matching rewards come from the container). */
+export function sftOptionsFromConfig(sft: { readonly lossWeights: SftLossWeights; readonly focalAlpha: number; readonly focalGamma: number }, matchRewards: readonly WeightedReward[]): SftLossOptions {
+  return { matchRewards, weights: sft.lossWeights, focalAlpha: sft.focalAlpha, focalGamma: sft.focalGamma };
 }
 
 type Targets = ReadonlyArray<{ readonly boxes: Tensor; readonly labels: Tensor }>;
@@ -75,7 +85,7 @@ export function pairLosses(
   pairs: ReadonlyArray<Match>,
   gts: Targets,
   numBoxes: number,
-  opts: SftLossOptions = {},
+  opts: Partial<SftLossOptions> = {},
 ): { cls: Scalar; bbox: Scalar; giou: Scalar } {
   const [B, Q, K] = logits.shape as [number, number, number];
   const onehot = new Float32Array(B * Q * K);
@@ -115,9 +125,9 @@ function layerSlice(t: Tensor, l: number): Tensor {
   return tf.squeeze(tf.slice(t, [l, 0, 0, 0], [1, -1, -1, -1]), [0]);
 }
 
-export function sftLoss(inputs: SftInputs, opts: SftLossOptions = {}): SftLossOutput {
+export function sftLoss(inputs: SftInputs, opts: SftLossOptions): SftLossOutput {
   const w = opts.weights ?? DINO_LOSS_WEIGHTS;
-  const costRewards = matchRewards(opts.matchCost ?? DINO_MATCH_COST);
+  const costRewards = opts.matchRewards;
   const numBoxes = Math.max(1, inputs.gts.reduce((n, g) => n + g.boxes.shape[0], 0));
   const L = inputs.predLogits.shape[0];
   const matches = hungarianMatch(inputs.predLogits, inputs.predBoxes, inputs.gts, costRewards);
@@ -146,8 +156,10 @@ export function sftLoss(inputs: SftInputs, opts: SftLossOptions = {}): SftLossOu
     if (inputs.denoising) {
       const dn = inputs.denoising;
       const Ld = dn.predLogits.shape[0];
+      // every GT has one positive query per DN group: the pairs number GT boxes × groups
+      const numPairs = Math.max(1, dn.pairs.reduce((n, p) => n + p.queries.length, 0));
       for (let l = 0; l < Ld; l++) {
-        const terms = pairLosses(layerSlice(dn.predLogits, l), layerSlice(dn.predBoxes, l), dn.pairs, inputs.gts, numBoxes, opts);
+        const terms = pairLosses(layerSlice(dn.predLogits, l), layerSlice(dn.predBoxes, l), dn.pairs, inputs.gts, numPairs, opts);
         add(`dn.${layerPrefix(l, Ld)}`, terms);
       }
     }

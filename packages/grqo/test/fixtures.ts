@@ -3,13 +3,16 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadTensors } from '@dino-r1/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { GrqoInputs, GrqoLossConfig } from '../src';
+import type { GrqoInputs, GrqoLossConfig, GrqoLossOptions } from '../src';
+import { fixtureRewards } from './rewards';
 
 export const GRQO_FIXTURES = resolve(__dirname, '../../../../shared/fixtures/grqo');
 
 export interface GrqoCase {
   inputs: GrqoInputs;
   config: GrqoLossConfig;
+  /** The case's `weights` (`cls`, `l1`, `giou`) as the built-in reward plugins. */
+  options: GrqoLossOptions;
   expected: Map<string, Tensor>;
 }
 
@@ -32,6 +35,7 @@ export function loadCase(name: string): GrqoCase {
       })),
     },
     config: JSON.parse(metadata.config),
+    options: { rewards: fixtureRewards(JSON.parse(metadata.config).weights) },
     expected,
   };
 }

@@ -10,7 +10,7 @@ describe.each(['cpu', 'wasm'] as const)('grqoLoss on %s reproduces the float64 r
 
   it.each(CASES)('%s: loss, layer losses, rewards, advantages, KL', (name) => {
     const c = loadCase(name);
-    const out = grqoLoss(c.inputs, c.config);
+    const out = grqoLoss(c.inputs, c.config, c.options);
     expectWithinTolerance(tf.reshape(out.loss, [1]), c.expected.get('loss')!, 'loss');
     expectWithinTolerance(out.layerLosses, c.expected.get('layer_losses')!, 'layer_losses');
     expectWithinTolerance(out.rewards, c.expected.get('rewards')!, 'rewards');
@@ -22,7 +22,7 @@ describe.each(['cpu', 'wasm'] as const)('grqoLoss on %s reproduces the float64 r
     const c = loadCase(name);
     const direct = c.config.surrogate === 'direct';
     const f = (sel: Tensor, logits: Tensor, boxes: Tensor) =>
-      grqoLoss({ ...c.inputs, selLogits: sel, predLogits: logits, predBoxes: boxes }, c.config).loss;
+      grqoLoss({ ...c.inputs, selLogits: sel, predLogits: logits, predBoxes: boxes }, c.config, c.options).loss;
     const [gSel, gLogits, gBoxes] = tf.grads(f)([c.inputs.selLogits, c.inputs.predLogits, c.inputs.predBoxes]);
     expectWithinTolerance(gSel, c.expected.get('grad_sel_logits')!, 'grad_sel_logits');
     if (direct) {

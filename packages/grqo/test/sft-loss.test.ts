@@ -1,5 +1,8 @@
 import { cxcywhToXyxyArray, giouArray, initBackend, silentLogger, tf, type Box } from '@dino-r1/core';
 import { hungarianMatch, sftLoss } from '../src';
+import { dinoMatchRewards } from './rewards';
+
+const matchRewards = dinoMatchRewards();
 
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
 /** torchvision sigmoid_focal_loss for one logit, float64. */
@@ -57,7 +60,7 @@ describe('SFT losses (DINO)', () => {
   }));
 
   it('matches like brute force and equals the hand-computed losses', () => {
-    const out = sftLoss({ predLogits: tf.tensor4d(logits), predBoxes: tf.tensor4d(boxes), gts });
+    const out = sftLoss({ predLogits: tf.tensor4d(logits), predBoxes: tf.tensor4d(boxes), gts }, { matchRewards });
     const numBoxes = 2;
     for (let l = 0; l < L; l++) {
       const map = bruteMatch(logits[l][0], boxes[l][0], gtBoxes[0], gtLabels[0]);
@@ -98,7 +101,7 @@ describe('SFT losses (DINO)', () => {
         { queries: new Int32Array(0), targets: new Int32Array(0) },
       ],
     };
-    const out = sftLoss({ predLogits: tf.tensor4d(logits), predBoxes: tf.tensor4d(boxes), proposalLogits, proposalBoxes, denoising: dn, gts });
+    const out = sftLoss({ predLogits: tf.tensor4d(logits), predBoxes: tf.tensor4d(boxes), proposalLogits, proposalBoxes, denoising: dn, gts }, { matchRewards });
     expect(Object.keys(out.parts).sort()).toEqual(
       ['', 'd0.', 'enc.', 'dn.', 'dn.d0.'].flatMap((p) => ['loss_bbox', 'loss_cls', 'loss_giou'].map((n) => p + n)).sort(),
     );
@@ -111,17 +114,17 @@ describe('SFT losses (DINO)', () => {
     // a padding prompt (index 2 of image 1, logit -inf) changes nothing when masked
     const padded = logits.map((lay) => lay.map((img, b) => img.map((q) => q.map((v, k) => (b === 1 && k === 2 ? -Infinity : v)))));
     const promptMask = tf.tensor2d([[0, 0, 0], [0, 0, 1]]);
-    const masked = sftLoss({ predLogits: tf.tensor4d(padded), predBoxes: tf.tensor4d(boxes), gts }, { promptMask });
+    const masked = sftLoss({ predLogits: tf.tensor4d(padded), predBoxes: tf.tensor4d(boxes), gts }, { matchRewards, promptMask });
     const reference = sftLoss(
       { predLogits: tf.tensor4d(logits), predBoxes: tf.tensor4d(boxes), gts },
-      { promptMask },
+      { matchRewards, promptMask },
     );
     expect(Number.isFinite(masked.loss.arraySync())).toBe(true);
     expect(masked.loss.arraySync()).toBeCloseTo(reference.loss.arraySync(), 6);
   });
 
   it('is differentiable with respect to logits and boxes', () => {
-    const [gl, gb] = tf.grads((lg, bx) => sftLoss({ predLogits: lg, predBoxes: bx, gts }).loss)([tf.tensor4d(logits), tf.tensor4d(boxes)]);
+    const [gl, gb] = tf.grads((lg, bx) => sftLoss({ predLogits: lg, predBoxes: bx, gts }, { matchRewards }).loss)([tf.tensor4d(logits), tf.tensor4d(boxes)]);
     expect(tf.sum(tf.abs(gl)).arraySync()).toBeGreaterThan(0);
     expect(tf.sum(tf.abs(gb)).arraySync()).toBeGreaterThan(0);
     // image 1 has no GT: its boxes get no gradient, its logits only the negative focal term
@@ -130,7 +133,7 @@ describe('SFT losses (DINO)', () => {
   });
 
   it('hungarianMatch handles every image of a batch independently', () => {
-    const m = hungarianMatch(tf.tensor4d(logits), tf.tensor4d(boxes), gts);
+    const m = hungarianMatch(tf.tensor4d(logits), tf.tensor4d(boxes), gts, matchRewards);
     expect(m.length).toBe(L);
     expect(m[0].length).toBe(B);
   });

@@ -92,10 +92,11 @@ export class ToyPolicy extends Module implements PolicyModel<ToyBatch> {
       selectedIndices: indices,
       proposalLogits: batchGather(encLogits, indices),
       proposalBoxes: batchGather(batch.anchors, indices),
+      objectness: logits,
     };
   }
 
-  selectionLogitsAt(batch: ToyBatch, indices: Tensor): Tensor {
+  selectionLogitsAt(batch: ToyBatch, indices: Tensor, _training = false): Tensor {
     return batchGather(this.tokenLogits(batch), indices);
   }
 }

@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createContainer, initBackend, parseConfig, silentLogger, tf, TOKENS, type AdvantageNormaliser, type DinoR1ConfigInput, type WeightedReward } from '@dino-r1/core';
 import { rewardsPlugin } from '@dino-r1/rewards';
-import { EpochSnapshotAnchor, JsonlMetricsSink, latestCheckpoint, MemoryMetricsSink, Trainer, type TrainerOptions } from '../src';
+import { EpochSnapshotAnchor, JsonlMetricsSink, latestCheckpoint, MemoryMetricsSink, Trainer, type TrainerOptions, type TrainingStream } from '../src';
+import { dinoMatchRewards } from './rewards';
 import { disposeBatch, toyBatch, ToyPolicy, type ToyBatch } from './toy-policy';
 
 function setup(overrides: DinoR1ConfigInput = {}, seed = 1, runDir?: string, extra: Partial<TrainerOptions<ToyBatch>> = {}) {
   const config = parseConfig({
     objective: 'sft+grqo',
     optim: { lr: 1e-2, clipNorm: 1, weightDecay: 1e-4 },
-    train: { stepsPerEpoch: 3, logEvery: 1 },
+    train: { logEvery: 1 },
     grqo: { klAnchor: { name: 'epoch-snapshot' } },
     ...overrides,
   });
@@ -20,7 +21,8 @@ function setup(overrides: DinoR1ConfigInput = {}, seed = 1, runDir?: string, ext
   const trainer = new Trainer<ToyBatch>({
     config,
     model,
-    anchor: new EpochSnapshotAnchor(),
+    anchor: extra.anchor ?? new EpochSnapshotAnchor(),
+    matchRewards: dinoMatchRewards(),
     rewards: c.get<WeightedReward[]>(TOKENS.ActiveRewards),
     normaliser: c.get<AdvantageNormaliser>(TOKENS.ActiveAdvantageNormaliser),
     sinks: [sink, ...(extra.sinks ?? [])],
@@ -32,6 +34,22 @@ function setup(overrides: DinoR1ConfigInput = {}, seed = 1, runDir?: string, ext
 
 /** Batches are a pure function of the step, so a resumed run sees the same data. */
 const batchesFor = (step: number) => [toyBatch(step)];
+
+/** Micro-batch n is `toyBatch(n)`; a data epoch is `perEpoch` micro-batches. */
+export function toyStream(perEpoch = 3): TrainingStream<ToyBatch> & { served: number[] } {
+  const served: number[] = [];
+  return {
+    served,
+    batchesPerEpoch: perEpoch,
+    *from(start: number) {
+      for (let n = start; ; n++) {
+        served.push(n);
+        yield toyBatch(n);
+      }
+    },
+    release: disposeBatch,
+  };
+}
 
 function weights(model: ToyPolicy): Map<string, Float32Array> {
   return new Map([...model.namedParameters()].map(([k, v]) => [k, v.dataSync() as Float32Array]));
@@ -66,8 +84,8 @@ describe('Trainer', () => {
   it('fit logs every loss by name, reward/advantage statistics, KL, lr and step time', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dino-r1-metrics-'));
     const jsonl = new JsonlMetricsSink(join(dir, 'metrics.jsonl'));
-    const { trainer, model, sink } = setup({ train: { stepsPerEpoch: 3, logEvery: 2 } }, 1, undefined, { sinks: [jsonl] });
-    await trainer.fit(batchesFor, 4);
+    const { trainer, model, sink } = setup({ train: { logEvery: 2 } }, 1, undefined, { sinks: [jsonl] });
+    await trainer.fit(toyStream(), 4);
     const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.step)).toEqual([2, 4]);
     for (const key of ['loss', 'loss_cls', 'loss_bbox', 'loss_giou', 'd0.loss_cls', 'sft', 'grqo', 'reward_mean', 'reward_std', 'advantage_mean', 'advantage_std', 'kl', 'lr', 'grad_norm', 'step_time_s']) {
@@ -80,19 +98,19 @@ describe('Trainer', () => {
 
   it('resume is bit-exact: N steps equal N/2 steps, a checkpoint, and N/2 more in a new process state', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dino-r1-resume-'));
-    const full = setup({ train: { stepsPerEpoch: 3, logEvery: 100 } }, 1);
-    await full.trainer.fit(batchesFor, 8);
+    const full = setup({ train: { logEvery: 100 } }, 1);
+    await full.trainer.fit(toyStream(), 8);
     const expected = weights(full.model);
 
-    const half = setup({ train: { stepsPerEpoch: 3, logEvery: 100, checkpointEvery: 4 } }, 1, dir);
-    await half.trainer.fit(batchesFor, 4);
+    const half = setup({ train: { logEvery: 100, checkpointEvery: 4 } }, 1, dir);
+    await half.trainer.fit(toyStream(), 4);
     half.trainer.dispose();
     half.model.dispose();
 
     // a fresh model with a different initialisation, restored from the checkpoint
-    const resumed = setup({ train: { stepsPerEpoch: 3, logEvery: 100 } }, 99, dir);
+    const resumed = setup({ train: { logEvery: 100 } }, 99, dir);
     expect(resumed.trainer.resume()).toBe(4);
-    await resumed.trainer.fit(batchesFor, 8);
+    await resumed.trainer.fit(toyStream(), 8);
     const got = weights(resumed.model);
     for (const [name, w] of expected) expect(Buffer.from(got.get(name)!.buffer).equals(Buffer.from(w.buffer))).toBe(true);
     expect(resumed.trainer.optimizer.stepCount).toBe(8);
@@ -100,10 +118,10 @@ describe('Trainer', () => {
 
   it('never leaves a half-written checkpoint: a failed save keeps the previous one as the latest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dino-r1-ckpt-'));
-    const { trainer } = setup({ train: { stepsPerEpoch: 3, logEvery: 100 } }, 1, dir);
-    await trainer.fit(batchesFor, 2);
+    const { trainer } = setup({ train: { logEvery: 100 } }, 1, dir);
+    await trainer.fit(toyStream(), 2);
     trainer.checkpoint();
-    await trainer.fit(batchesFor, 3);
+    await trainer.fit(toyStream(), 3);
     // make the sidecar's final name unwritable (a directory): the save fails after the tensor files
     mkdirSync(join(dir, 'checkpoint-3.json'));
     expect(() => trainer.checkpoint()).toThrow();
@@ -145,8 +163,8 @@ describe('Trainer options', () => {
       calls.push(s);
       return { AP50: s / 10 };
     };
-    const { trainer, sink } = setup({ train: { evalEvery: 2, logEvery: 100, stepsPerEpoch: 3 } }, 1, undefined, { evaluate });
-    await trainer.fit(batchesFor, 4);
+    const { trainer, sink } = setup({ train: { evalEvery: 2, logEvery: 100 } }, 1, undefined, { evaluate });
+    await trainer.fit(toyStream(), 4);
     expect(calls).toEqual([2, 4]);
     expect(sink.records.filter((r) => 'eval.AP50' in r).map((r) => r['eval.AP50'])).toEqual([0.2, 0.4]);
   });

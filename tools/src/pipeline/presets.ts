@@ -13,9 +13,12 @@ const demo: DinoR1ConfigInput = {
   seed: 0,
   model: { preset: 'tiny', backbone: 'dinov2', options: TINY_BACKBONE },
   objective: 'sft+grqo',
+  // a data epoch is 1000 steps here (4000 images / 4): the paper's per-epoch snapshot would never refresh
+  // within the demo's 650 steps, so the reference is refreshed every 100 steps instead
+  grqo: { klAnchor: { name: 'epoch-snapshot', options: { every: 100 } } },
   // from scratch (no pretrained backbone offline): the backbone learns at the full rate
   optim: { lr: 1e-3, warmupSteps: 30, decaySteps: [520], decayRate: 0.1, backboneLrMultiplier: 1, clipNorm: 0.1, weightDecay: 1e-4 },
-  train: { steps: 650, batchSize: 4, logEvery: 10, evalEvery: 325, stepsPerEpoch: 100, checkpointEvery: 325 },
+  train: { steps: 650, batchSize: 4, logEvery: 10, evalEvery: 325, checkpointEvery: 325 },
   data: {
     train: { reader: 'synthetic', source: 'train', options: { images: 4000 } },
     eval: { reader: 'synthetic', source: 'val', options: { images: 200 } },
@@ -32,7 +35,7 @@ export const RUN_PRESETS: Record<string, DinoR1ConfigInput> = {
     model: { preset: 'paper', backbone: 'dinov2', options: { preset: 'vits14' } },
     objective: 'sft+grqo',
     optim: { lr: 1e-4, backboneLrMultiplier: 0.1, clipNorm: 0.1, decaySteps: [33000] },
-    train: { steps: 40000, batchSize: 2, logEvery: 50, evalEvery: 5000, checkpointEvery: 2000, stepsPerEpoch: 5000 },
+    train: { steps: 40000, batchSize: 2, logEvery: 50, evalEvery: 5000, checkpointEvery: 2000 },
     data: { train: { reader: 'synthetic', source: 'train', options: { images: 20000, width: 512, height: 512 } }, eval: { reader: 'synthetic', source: 'val', options: { images: 500, width: 512, height: 512 } }, maxSize: 512 },
   },
 };

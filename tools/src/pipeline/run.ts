@@ -6,9 +6,9 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { initBackend, silentLogger, stderrLogger, tf, TOKENS, type AdvantageNormaliser, type DinoR1Config, type KlAnchor, type Logger, type Plugin, type WeightedReward } from '@dino-r1/core';
-import { deriveSeed, disposeBatch } from '@dino-r1/datasets';
-import { JsonlMetricsSink, Trainer, writeFileAtomic, type DetectorBatch } from '@dino-r1/grqo';
+import { initBackend, silentLogger, stderrLogger, type DinoR1Config, type Logger, type Plugin } from '@dino-r1/core';
+import { disposeBatch, type Batch } from '@dino-r1/datasets';
+import { JsonlMetricsSink, NegativePromptPool, Trainer, trainerComponents, writeFileAtomic, type DetectorBatch, type TrainingStream } from '@dino-r1/grqo';
 import { makeLoaders, readDataset, formatDataSpec } from './data';
 import { evaluateWithBank, COCO_STAT_NAMES, type EvalResult } from './evaluate';
 import { buildModel, type Model } from './model';
@@ -58,19 +58,6 @@ export async function trainRun(opts: RunOptions): Promise<RunResult> {
   const { container, detector } = model;
   const [trainSet, evalSet] = [await readDataset(container, config.data.train, 'data.train'), await readDataset(container, config.data.eval, 'data.eval')];
   const loaders = makeLoaders(config, trainSet, evalSet, model.padMultiple, (file, e) => logger.warn(`skipping unreadable image ${file}: ${e.message}`));
-  const trainer = new Trainer<DetectorBatch>({
-    config,
-    model: model.policy,
-    anchor: container.get<KlAnchor>(TOKENS.ActiveKlAnchor),
-    rewards: container.get<WeightedReward[]>(TOKENS.ActiveRewards),
-    normaliser: container.get<AdvantageNormaliser>(TOKENS.ActiveAdvantageNormaliser),
-    sinks: [new JsonlMetricsSink(join(dir, 'metrics.jsonl'))],
-    runDir: dir,
-  });
-  if (opts.resume) {
-    const step = trainer.resume();
-    logger.info(step === null ? `no checkpoint in ${dir}: starting from step 0` : `resumed ${dir} at step ${step}`);
-  }
   const categoryIds = trainSet.categories.map((c) => c.id);
   const evaluate = async (label: string): Promise<{ bank: PromptBank; result: EvalResult }> => {
     const bankBar = opts.quiet ? null : new Progress(`${label}: prompt bank`, loaders.bank.order(0).length, 'img');
@@ -79,41 +66,45 @@ export async function trainRun(opts: RunOptions): Promise<RunResult> {
     const result = await evaluateWithBank(detector, loaders.eval, bank, { keep: opts.pictures ?? 0, onBatch: (n) => evalBar?.update(n) });
     return { bank, result };
   };
+  const total = config.train.steps;
+  const trainer = new Trainer<DetectorBatch>({
+    config,
+    model: model.policy,
+    ...trainerComponents(container),
+    negatives: config.data.negativePrompts > 0 ? new NegativePromptPool(config.data.negativePrompts) : undefined,
+    sinks: [new JsonlMetricsSink(join(dir, 'metrics.jsonl'))],
+    runDir: dir,
+    // held-out AP during training; the final evaluation (with the saved bank and pictures) follows training
+    evaluate: async (step) => {
+      if (step >= total) return null;
+      const { result } = await evaluate(`step ${step}`);
+      if (!opts.quiet) logger.info(`step ${step}: AP ${result.named.AP.toFixed(3)}, AP50 ${result.named.AP50.toFixed(3)}`);
+      return Object.fromEntries(COCO_STAT_NAMES.map((n, i) => [n, result.stats[i]]));
+    },
+  });
+  if (opts.resume) {
+    const step = trainer.resume();
+    logger.info(step === null ? `no checkpoint in ${dir}: starting from step 0` : `resumed ${dir} at step ${step}`);
+  }
 
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
-    logger.warn('interrupt: finishing this step, writing a checkpoint, then stopping (Ctrl-C again to abort)');
+    logger.warn('interrupt: finishing this batch, writing a checkpoint, then stopping (Ctrl-C again to abort)');
   };
   process.on('SIGINT', onSigint);
   const t0 = Date.now();
   const startStep = trainer.step;
-  const total = config.train.steps;
   const bar = opts.quiet ? null : new Progress(`train ${config.objective}`, total, 'step');
   logger.info(`training ${detector.parameterCount().toLocaleString('en')} parameters on ${trainSet.name} (${loaders.train.order(0).length} images, ${config.train.batchSize}/batch), ${total} steps; run directory ${dir}`);
+  const stream: TrainingStream<DetectorBatch> = {
+    batchesPerEpoch: loaders.train.batchesPerEpoch(),
+    from: (start) => loaders.train.stream(start) as AsyncIterator<DetectorBatch>,
+    release: (b) => disposeBatch(b as unknown as Batch),
+  };
   try {
-    const stream = loaders.train.stream(trainer.step * config.train.gradAccumulation);
-    while (trainer.step < total && !interrupted) {
-      const batches: DetectorBatch[] = [];
-      for (let i = 0; i < config.train.gradAccumulation; i++) batches.push((await stream.next()).value as DetectorBatch);
-      detector.reseedNoise(deriveSeed(config.seed, `denoising ${trainer.step}`));
-      const r = trainer.trainStep(batches);
-      batches.forEach((b) => disposeBatch(b as never));
-      const images = batches.reduce((a, b) => a + b.images.pixels.shape[0], 0);
-      if (r.step % config.train.logEvery === 0 || r.step === total) {
-        trainer.log({ step: r.step, loss: r.loss, ...r.parts, ...r.stats, lr: r.lr, grad_norm: r.gradNorm, step_time_s: r.seconds, images_per_s: images / r.seconds, tensors: tf.memory().numTensors });
-      }
-      bar?.update(r.step, `loss ${r.loss.toFixed(3)}`);
-      // a training step blocks the event loop; yield once per step so a Ctrl-C (SIGINT) gets delivered
-      await new Promise((done) => setImmediate(done));
-      if (config.train.evalEvery > 0 && r.step % config.train.evalEvery === 0 && r.step < total) {
-        const { result } = await evaluate(`step ${r.step}`);
-        trainer.log({ step: r.step, ...Object.fromEntries(COCO_STAT_NAMES.map((n, i) => [`eval.${n}`, result.stats[i]])) });
-        if (!opts.quiet) logger.info(`step ${r.step}: AP ${result.named.AP.toFixed(3)}, AP50 ${result.named.AP50.toFixed(3)}`);
-      }
-      if (config.train.checkpointEvery > 0 && r.step % config.train.checkpointEvery === 0) trainer.checkpoint();
-    }
+    await trainer.fit(stream, total, { onStep: (r) => bar?.update(r.step, `loss ${r.loss.toFixed(3)}`), shouldStop: () => interrupted });
     if (trainer.step > startStep || !existsSync(join(dir, `checkpoint-${trainer.step}.json`))) trainer.checkpoint();
   } finally {
     process.off('SIGINT', onSigint);

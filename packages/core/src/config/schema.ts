@@ -42,8 +42,13 @@ export const ConfigSchema = z.strictObject({
       beta: nonNegative().default(0.04),
       muteFraction: z.number().min(0).max(1).default(1 / 3),
       surrogate: z.enum(['score-function', 'direct']).default('score-function'),
-      /** `[ε_low, ε_high]` of the clipped surrogate (used when old-policy logits are given). */
+      /** `[ε_low, ε_high]` of the clipped surrogate, active on the passes 2…μ of `iterations`. */
       clip: z.tuple([nonNegative(), nonNegative()]).default([0.2, 0.28]),
+      /**
+       * μ (TRL's `num_iterations`): optimizer steps taken on the same batch and prompts. The first pass is
+       * on-policy; its selection logits are the old policy π_old of the clipped surrogate for the next μ−1.
+       */
+      iterations: z.number().int().positive().default(1),
       rewards: z
         .array(RewardEntrySchema)
         .min(1)
@@ -55,9 +60,30 @@ export const ConfigSchema = z.strictObject({
       rewardReduction: z.enum(['max', 'matched']).default('max'),
       normaliser: z.string().min(1).default('group'),
       aggregation: z.enum(['sum-then-normalise', 'normalise-then-sum']).default('sum-then-normalise'),
+      /** Registered `KlAnchor` name; `options` are that anchor's (unknown keys are errors). */
       klAnchor: z
         .strictObject({ name: z.string().min(1).default('epoch-snapshot'), options: options() })
         .prefault({}),
+    })
+    .prefault({}),
+  /** The supervised DINO losses (DESIGN.md §5). */
+  sft: z
+    .strictObject({
+      /** Weights of the focal, L1 and GIoU terms (DINO: 1, 5, 2). */
+      lossWeights: z
+        .strictObject({ class: nonNegative().default(1), bbox: nonNegative().default(5), giou: nonNegative().default(2) })
+        .prefault({}),
+      /** Hungarian matching cost `class·focal + bbox·L1 − giou·GIoU` (DINO: 2, 5, 2). */
+      matchCost: z
+        .strictObject({ class: nonNegative().default(2), bbox: nonNegative().default(5), giou: nonNegative().default(2) })
+        .prefault({}),
+      /** α and γ of the sigmoid focal classification loss. */
+      focalAlpha: z.number().min(0).max(1).default(0.25),
+      focalGamma: nonNegative().default(2),
+      /** The same losses on the encoder's selected proposals (two-stage). */
+      encoderLoss: z.boolean().default(true),
+      /** Denoising queries in training and their losses (the detector preset sets their budget and noise). */
+      denoising: z.boolean().default(true),
     })
     .prefault({}),
   optim: z
@@ -79,7 +105,6 @@ export const ConfigSchema = z.strictObject({
       steps: z.number().int().positive().default(1000),
       batchSize: z.number().int().positive().default(2),
       gradAccumulation: z.number().int().positive().default(1),
-      stepsPerEpoch: z.number().int().positive().default(100),
       logEvery: z.number().int().positive().default(10),
       checkpointEvery: z.number().int().nonnegative().default(0),
       evalEvery: z.number().int().nonnegative().default(0),
@@ -96,9 +121,13 @@ export const ConfigSchema = z.strictObject({
       crop: z.number().min(0).max(1).default(0),
       /** Training images whose prompt embeddings are averaged into the prompt bank (0: all). */
       bankImages: z.number().int().nonnegative().default(256),
+      /**
+       * Negative prompts per training batch beyond the batch's own categories: embeddings of absent
+       * categories from a running pool (the newest embedding seen of each category). Official DINO-R1: 20.
+       */
+      negativePrompts: z.number().int().nonnegative().default(20),
     })
     .prefault({}),
-  evaluator: z.string().min(1).default('coco'),
 });
 
 /** The resolved configuration (every default filled in). */

@@ -16,4 +16,6 @@ export interface Backbone extends ParameterOwner {
   readonly outChannels: readonly number[];
   readonly strides: readonly number[];
   forward(images: ImageBatch, training: boolean): FeaturePyramid;
+  /** Restarts the train-time randomness (stochastic depth, …) from `seed`; absent when there is none. */
+  reseedNoise?(seed: number): void;
 }

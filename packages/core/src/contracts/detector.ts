@@ -16,6 +16,10 @@ export interface DetectorOutput {
   readonly selectedIndices: Tensor2D;
   /** `[B,Q]` selection (objectness) logits of the selected tokens: the GRQO policy. */
   readonly selectionLogits: Tensor2D;
+  /** `[B,S]` objectness logits of every encoder token (the policy before selection; training forwards). */
+  readonly objectness?: Tensor2D;
+  /** `[B,K,d]` the prompt embeddings the heads used (training forwards; a negative-prompt pool reads them). */
+  readonly promptEmbeddings?: Tensor3D;
   /**
    * Denoising queries' outputs when DN is on in training, with the known (query, GT) pairs of every
    * image (no matching needed for them).
@@ -43,7 +47,12 @@ export interface Detector extends ParameterOwner {
    * Selection logits a reference copy of the model gives for tokens chosen elsewhere
    * (the KL anchor evaluates `s_ref` at the policy's indices).
    */
-  selectionLogitsAt(images: ImageBatch, prompts: PromptBatch, indices: Tensor2D): Tensor2D;
+  selectionLogitsAt(images: ImageBatch, prompts: PromptBatch, indices: Tensor2D, training?: boolean): Tensor2D;
+  /**
+   * Restarts every train-time random draw (denoising noise, stochastic depth) from `seed`: two training
+   * forwards after the same seed see the same noise, so a reference forward reproduces the policy's.
+   */
+  reseedNoise(seed: number): void;
   postProcess(output: DetectorOutput, prompts: PromptBatch, images: ImageBatch, topK: number): Detection[];
 }
 

@@ -41,4 +41,10 @@ export interface PromptBatch {
    * instead of encoding `boxes`, which are then ignored.
    */
   readonly embeddings?: Tensor3D;
+  /**
+   * `[N,d]` finished embeddings of negative prompts (categories absent from the batch, e.g. from a running
+   * pool): they fill the last N of the K slots of every row, whose boxes are then ignored. They count as
+   * real prompts in the class logits and the objectness, carry no gradient, and no GT label points at them.
+   */
+  readonly negatives?: Tensor2D;
 }

@@ -3,11 +3,22 @@ import type { KlAnchor, ParameterOwner } from '@dino-r1/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { ReferenceWeightsAnchor } from './reference-weights';
 
-/** The paper's: a frozen copy of the model taken at the start of every epoch. */
+/**
+ * The paper's: a frozen copy of the model taken at the start of every data epoch (the trainer calls
+ * `onEpochStart` when the loader's epoch changes). With `every` = N it is instead taken every N optimizer
+ * steps, whatever the data epoch (for runs shorter than an epoch).
+ */
 export class EpochSnapshotAnchor extends ReferenceWeightsAnchor {
   readonly name = 'epoch-snapshot';
+  constructor(readonly every: number | null = null) {
+    super();
+    if (every !== null && !(Number.isInteger(every) && every >= 1)) throw new Error(`epoch-snapshot: 'every' must be an integer ≥ 1 (got ${every})`);
+  }
   override onEpochStart(_epoch: number): void {
-    this.snapshot();
+    if (this.every === null) this.snapshot();
+  }
+  override onStepEnd(step: number): void {
+    if (this.every !== null && step % this.every === 0) this.snapshot();
   }
 }
 
