@@ -123,6 +123,61 @@ describe('SFT losses (DINO)', () => {
     expect(masked.loss.arraySync()).toBeCloseTo(reference.loss.arraySync(), 6);
   });
 
+  it('divides the denoising terms by GT boxes × DN groups (DINO num_boxes·scalar, mmdetection avg_factor)', () => {
+    // 2 groups × (2 positives + 2 negatives) for image 0's two GT; image 1 has none
+    const Qdn = 8;
+    const dnLogits = Array.from({ length: L }, () => Array.from({ length: B }, () => Array.from({ length: Qdn }, () => Array.from({ length: K }, () => r() * 4 - 2))));
+    const dnBoxes = Array.from({ length: L }, () => Array.from({ length: B }, () => Array.from({ length: Qdn }, () => [0.2 + 0.6 * r(), 0.2 + 0.6 * r(), 0.1 + 0.3 * r(), 0.1 + 0.3 * r()])));
+    const pairs = [
+      { queries: Int32Array.from([0, 1, 4, 5]), targets: Int32Array.from([0, 1, 0, 1]) },
+      { queries: new Int32Array(0), targets: new Int32Array(0) },
+    ];
+    const out = sftLoss({ predLogits: tf.tensor4d(logits), predBoxes: tf.tensor4d(boxes), denoising: { predLogits: tf.tensor4d(dnLogits), predBoxes: tf.tensor4d(dnBoxes), pairs }, gts }, { matchRewards });
+    const norm = 2 * 2; // GT boxes × groups
+    for (const [l, prefix] of [[L - 1, 'dn.'], [0, 'dn.d0.']] as const) {
+      let cls = 0;
+      for (let b = 0; b < B; b++)
+        for (let q = 0; q < Qdn; q++)
+          for (let k = 0; k < K; k++) {
+            const j = b === 0 ? [...pairs[0].queries].indexOf(q) : -1;
+            cls += focal(dnLogits[l][b][q][k], j >= 0 && gtLabels[0][pairs[0].targets[j]] === k ? 1 : 0);
+          }
+      let l1 = 0;
+      let g = 0;
+      pairs[0].queries.forEach((q, j) => {
+        const box = dnBoxes[l][0][q];
+        const t = gtBoxes[0][pairs[0].targets[j]];
+        l1 += box.reduce((s, v, k) => s + Math.abs(v - t[k]), 0);
+        g += 1 - giou(box, t);
+      });
+      expect(out.parts[`${prefix}loss_cls`].arraySync()).toBeCloseTo(cls / norm, 5);
+      expect(out.parts[`${prefix}loss_bbox`].arraySync()).toBeCloseTo((5 * l1) / norm, 5);
+      expect(out.parts[`${prefix}loss_giou`].arraySync()).toBeCloseTo((2 * g) / norm, 5);
+    }
+  });
+
+  it('takes its loss weights and focal α, γ from the options (config.sft)', () => {
+    const inputs = { predLogits: tf.tensor4d(logits), predBoxes: tf.tensor4d(boxes), gts };
+    const base = sftLoss(inputs, { matchRewards });
+    const custom = sftLoss(inputs, { matchRewards, weights: { class: 3, bbox: 1, giou: 0.5 }, focalAlpha: 0.25, focalGamma: 2 });
+    expect(custom.parts.loss_cls.arraySync()).toBeCloseTo(3 * (base.parts.loss_cls.arraySync() as number), 5);
+    expect(custom.parts.loss_bbox.arraySync()).toBeCloseTo((base.parts.loss_bbox.arraySync() as number) / 5, 5);
+    expect(custom.parts.loss_giou.arraySync()).toBeCloseTo((base.parts.loss_giou.arraySync() as number) / 4, 5);
+    const gamma0 = sftLoss(inputs, { matchRewards, focalAlpha: 0.5, focalGamma: 0 });
+    // γ = 0, α = 0.5: the focal loss is half the binary cross-entropy; 2 GT boxes in the batch
+    let bce = 0;
+    const m = base.matches[L - 1];
+    for (let b = 0; b < B; b++)
+      for (let q = 0; q < Q; q++)
+        for (let k = 0; k < K; k++) {
+          const j = [...m[b].queries].indexOf(q);
+          const t = j >= 0 && gtLabels[b][m[b].targets[j]] === k ? 1 : 0;
+          const p = sig(logits[L - 1][b][q][k]);
+          bce -= t * Math.log(p) + (1 - t) * Math.log(1 - p);
+        }
+    expect(gamma0.parts.loss_cls.arraySync()).toBeCloseTo((0.5 * bce) / 2, 5);
+  });
+
   it('is differentiable with respect to logits and boxes', () => {
     const [gl, gb] = tf.grads((lg, bx) => sftLoss({ predLogits: lg, predBoxes: bx, gts }, { matchRewards }).loss)([tf.tensor4d(logits), tf.tensor4d(boxes)]);
     expect(tf.sum(tf.abs(gl)).arraySync()).toBeGreaterThan(0);

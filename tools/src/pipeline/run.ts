@@ -91,7 +91,7 @@ export async function trainRun(opts: RunOptions): Promise<RunResult> {
   const onSigint = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
-    logger.warn('interrupt: finishing this batch, writing a checkpoint, then stopping (Ctrl-C again to abort)');
+    logger.warn(`interrupt: finishing this step, writing a checkpoint, then stopping${config.grqo.iterations > 1 ? ' (after the last of the batch\'s grqo.iterations passes)' : ''} (Ctrl-C again to abort)`);
   };
   process.on('SIGINT', onSigint);
   const t0 = Date.now();
