@@ -15,8 +15,8 @@ import {
   type RewardTargets,
   type WeightedReward,
 } from '@dino-r1/core';
-import { compositeReward, rewardsPlugin } from '@dino-r1/rewards';
-import { grqoLoss } from '../src';
+import { ClassificationReward, compositeReward, GroupNormaliser, L1Reward, rewardsPlugin } from '@dino-r1/rewards';
+import { grqoLoss, grqoPlugin, hungarianMatch, trainerComponents } from '../src';
 import { loadCase } from './fixtures';
 
 /** A user's reward: prefers large boxes, whatever the GT (so it visibly reorders the advantages). */
@@ -92,5 +92,38 @@ describe('GRQO with plugins from the container', () => {
     // and it differs from sum-then-normalise
     const sum = grqoLoss(c.inputs, { ...cfg.grqo, aggregation: 'sum-then-normalise' }, cfg);
     expect(tf.max(tf.abs(tf.sub(sum.advantages, out.advantages))).arraySync()).toBeGreaterThan(0.01);
+  });
+
+  it('the SFT matching cost uses the container\'s rewards: another `giou` changes the matching too', () => {
+    /** GIoU replaced by a reward that prefers the query with the largest index, whatever the boxes. */
+    class LastQueryReward implements Reward {
+      readonly name = 'giou';
+      matrix(pred: QueryPredictions, gt: RewardTargets) {
+        return tf.tidy(() => {
+          const Q = pred.boxes.shape[pred.boxes.rank - 2];
+          const idx = tf.reshape(tf.mul(tf.range(0, Q), 100), [Q, 1]);
+          return tf.broadcastTo(idx, [...pred.boxes.shape.slice(0, -2), Q, gt.boxes.shape[0]]);
+        });
+      }
+    }
+    // a reward set of the user's: the stock classification and L1, their own `giou`
+    const theirs = definePlugin('user:rewards', (b) => {
+      b.bindNamed(TOKENS.Reward, 'classification', ClassificationReward);
+      b.bindNamed(TOKENS.Reward, 'l1', L1Reward);
+      b.bindNamed(TOKENS.Reward, 'giou', LastQueryReward);
+      b.bindNamed(TOKENS.AdvantageNormaliser, 'group', GroupNormaliser);
+    });
+    const c = loadCase('paper_small');
+    const stock = trainerComponents(createContainer({}, [rewardsPlugin, grqoPlugin], { logger: silentLogger }));
+    const mine = trainerComponents(createContainer({}, [theirs, grqoPlugin], { logger: silentLogger }));
+    expect(mine.matchRewards.map((w) => w.weight)).toEqual([2, 5, 2]);
+    expect(mine.matchRewards[2].reward).toBeInstanceOf(LastQueryReward);
+    const a = hungarianMatch(c.inputs.predLogits, c.inputs.predBoxes, c.inputs.gts, stock.matchRewards);
+    const b = hungarianMatch(c.inputs.predLogits, c.inputs.predBoxes, c.inputs.gts, mine.matchRewards);
+    const Q = c.inputs.predLogits.shape[2];
+    const G = c.inputs.gts[0].boxes.shape[0];
+    // the rebound reward dominates: the last G queries are matched
+    expect([...b[0][0].queries].sort((x, y) => x - y)).toEqual(Array.from({ length: G }, (_, i) => Q - G + i));
+    expect([...a[0][0].queries].sort((x, y) => x - y)).not.toEqual([...b[0][0].queries].sort((x, y) => x - y));
   });
 });
