@@ -5,7 +5,7 @@
  */
 import { parseConfig, type DinoR1Config, type DinoR1ConfigInput } from '@dino-r1/core';
 
-export const MICRO_DETECTOR = { dModel: 32, numQueries: 20, numHeads: 4, numPoints: 2, ffnDim: 64, gnGroups: 8, encoderLayers: 1, decoderLayers: 2, denoising: { budget: 8, labelNoise: 0.5, boxNoise: 1 } };
+export const MICRO_DETECTOR = { dModel: 32, numQueries: 20, numHeads: 4, numPoints: 2, ffnDim: 64, gnGroups: 8, encoderLayers: 1, decoderLayers: 2 };
 export const MICRO_BACKBONE = { img_size: 64, patch_size: 16, embed_dim: 32, depth: 2, num_heads: 2, drop_path_rate: 0.2 };
 
 export const MICRO: DinoR1ConfigInput = {

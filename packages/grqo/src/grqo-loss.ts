@@ -12,6 +12,7 @@
  */
 import {
   linearSumAssignment,
+  noGrad,
   stopGradient,
   tf,
   type AdvantageNormaliser,
@@ -97,7 +98,8 @@ function gtChoice(composite: Tensor, reduction: 'max' | 'matched'): Tensor {
 function readAt(m: Tensor, choice: Tensor): Tensor {
   const G = m.shape[2] as number;
   const valid = tf.greaterEqual(choice, 0);
-  const oneHot = tf.oneHot(tf.maximum(choice, tf.zerosLike(choice)) as Tensor1D, G); // [L,Q,G]
+  // one-hot by comparison (tf.oneHot refuses depth 1, i.e. an image with a single GT)
+  const oneHot = noGrad(() => tf.cast(tf.equal(tf.expandDims(choice, -1), tf.range(0, G, 1, 'int32')), 'float32')); // [L,Q,G]
   const picked = tf.sum(tf.mul(m, oneHot), -1);
   return tf.where(valid, picked, tf.zerosLike(picked));
 }

@@ -82,6 +82,20 @@ describe('GRQO with plugins from the container', () => {
       }
   });
 
+  it('matched reduction and normalise-then-sum take images with a single GT', () => {
+    const c = loadCase('paper_small');
+    const one = { ...c.inputs, gts: c.inputs.gts.map((g) => ({ boxes: tf.slice(g.boxes, [0, 0], [1, 4]), labels: tf.slice(g.labels, [0], [1]) })) };
+    for (const grqo of [{ rewardReduction: 'matched' }, { aggregation: 'normalise-then-sum' }]) {
+      const cfg = fromContainer({ grqo });
+      const out = grqoLoss(one, cfg.grqo, cfg);
+      expect(Number.isFinite(out.loss.arraySync())).toBe(true);
+    }
+    // matched with one GT: exactly one query per (layer, image) has a non-zero reward
+    const cfg = fromContainer({ grqo: { rewardReduction: 'matched' } });
+    const r = grqoLoss(one, cfg.grqo, cfg).rewards.arraySync() as number[][][];
+    r.forEach((layer) => layer.forEach((row) => expect(row.filter((v) => v !== 0)).toHaveLength(1)));
+  });
+
   it('normalise-then-sum normalises each reward in its group, then weights', () => {
     const c = loadCase('paper_small');
     const cfg = fromContainer({ grqo: { aggregation: 'normalise-then-sum', muteFraction: 0 } });
