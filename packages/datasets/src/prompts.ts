@@ -24,16 +24,11 @@ export function normalisedCxcywh([x, y, w, h]: readonly number[], width: number,
   return [(x + w / 2) / width, (y + h / 2) / height, w / width, h / height];
 }
 
-export interface PromptSamplerOptions {
-  /**
-   * Extra negative categories (absent from the whole batch) that may be added when a bank of instance
-   * boxes from other images is available; 0 keeps prompts to the batch's own categories.
-   */
-  readonly maxPrompts?: number;
-}
-
-/** The training prompt sampler: one random instance per category present in the batch. */
-export function samplePrompts(samples: readonly Sample[], random: Random, options: PromptSamplerOptions = {}): SampledPrompts {
+/**
+ * The training prompt sampler: one random instance per category present in the batch. Negatives beyond
+ * the batch's own categories come from the trainer's negative-prompt pool (`data.negativePrompts`).
+ */
+export function samplePrompts(samples: readonly Sample[], random: Random): SampledPrompts {
   const instances = new Map<number, Array<[number, number]>>(); // category → [image, box] of every instance
   samples.forEach((s, b) =>
     s.categoryIds.forEach((c, j) => {
@@ -41,8 +36,7 @@ export function samplePrompts(samples: readonly Sample[], random: Random, option
       instances.get(c)!.push([b, j]);
     }),
   );
-  let categories = random.shuffle([...instances.keys()]);
-  if (options.maxPrompts !== undefined) categories = categories.slice(0, options.maxPrompts);
+  const categories = random.shuffle([...instances.keys()]);
   const index = new Map(categories.map((c, k) => [c, k]));
   const boxes: Array<[number, number, number, number]> = [];
   const sourceImage: number[] = [];
@@ -52,7 +46,6 @@ export function samplePrompts(samples: readonly Sample[], random: Random, option
     boxes.push(normalisedCxcywh(s.boxes[j], s.width, s.height));
     sourceImage.push(b);
   }
-  // a GT whose category lost its prompt (maxPrompts) is not a target of this batch
-  const labels = samples.map((s) => s.categoryIds.map((c) => index.get(c) ?? -1));
+  const labels = samples.map((s) => s.categoryIds.map((c) => index.get(c)!));
   return { categoryIds: categories, boxes, sourceImage, labels };
 }

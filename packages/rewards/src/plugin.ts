@@ -1,5 +1,5 @@
 /** The package's plugin: binds every reward and advantage normaliser under its config name. */
-import { definePlugin, TOKENS, type Reward } from '@dino-r1/core';
+import { definePlugin, TOKENS } from '@dino-r1/core';
 import { ClassificationReward } from './classification';
 import { GiouReward } from './giou';
 import { IouReward } from './iou';
@@ -16,17 +16,3 @@ export const rewardsPlugin = definePlugin('@dino-r1/rewards', (b) => {
   b.bindNamed(TOKENS.AdvantageNormaliser, 'none', NoNormaliser);
   b.bindNamed(TOKENS.AdvantageNormaliser, 'rank', RankNormaliser);
 });
-
-const BUILT_IN: Record<string, () => Reward> = {
-  classification: () => new ClassificationReward(),
-  l1: () => new L1Reward(),
-  giou: () => new GiouReward(),
-  iou: () => new IouReward(),
-};
-
-/** A built-in reward by its config name, for code that runs without a container (tests, scripts). */
-export function rewardsByName(name: string): Reward {
-  const make = BUILT_IN[name];
-  if (!make) throw new Error(`no built-in reward named '${name}'; built-in: ${Object.keys(BUILT_IN).join(', ')}`);
-  return make();
-}

@@ -95,7 +95,6 @@ export async function trainRun(opts: RunOptions): Promise<RunResult> {
   };
   process.on('SIGINT', onSigint);
   const t0 = Date.now();
-  const startStep = trainer.step;
   const bar = opts.quiet ? null : new Progress(`train ${config.objective}`, total, 'step');
   logger.info(`training ${detector.parameterCount().toLocaleString('en')} parameters on ${trainSet.name} (${loaders.train.order(0).length} images, ${config.train.batchSize}/batch), ${total} steps; run directory ${dir}`);
   const stream: TrainingStream<DetectorBatch> = {
@@ -105,7 +104,7 @@ export async function trainRun(opts: RunOptions): Promise<RunResult> {
   };
   try {
     await trainer.fit(stream, total, { onStep: (r) => bar?.update(r.step, `loss ${r.loss.toFixed(3)}`), shouldStop: () => interrupted });
-    if (trainer.step > startStep || !existsSync(join(dir, `checkpoint-${trainer.step}.json`))) trainer.checkpoint();
+    if (!existsSync(join(dir, `checkpoint-${trainer.step}.json`))) trainer.checkpoint(); // fit may have written it (checkpointEvery)
   } finally {
     process.off('SIGINT', onSigint);
   }
