@@ -134,7 +134,7 @@ describe('GRQO with plugins from the container', () => {
     expect(mine.matchRewards[2].reward).toBeInstanceOf(LastQueryReward);
     const a = hungarianMatch(c.inputs.predLogits, c.inputs.predBoxes, c.inputs.gts, stock.matchRewards);
     const b = hungarianMatch(c.inputs.predLogits, c.inputs.predBoxes, c.inputs.gts, mine.matchRewards);
-    const Q = c.inputs.predLogits.shape[2];
+    const Q = c.inputs.predLogits.shape[2] as number;
     const G = c.inputs.gts[0].boxes.shape[0];
     // the rebound reward dominates: the last G queries are matched
     expect([...b[0][0].queries].sort((x, y) => x - y)).toEqual(Array.from({ length: G }, (_, i) => Q - G + i));
