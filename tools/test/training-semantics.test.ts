@@ -57,6 +57,14 @@ function movement(before: Map<string, Float32Array>, after: Map<string, Float32A
 
 const isBackbone = (n: string) => n.startsWith('detector.backbone.');
 
+/** The micro config's model (seeded weights) and one batch of 2 synthetic images of split `split`. */
+async function microModelAndBatch(split: string) {
+  const model = buildModel(micro(), silentLogger);
+  const loader = new BatchLoader(syntheticDataset({ split, images: 2, width: 64, height: 64 }), { batchSize: 2, transform: normalise(), padMultiple: model.padMultiple, shuffle: false });
+  const b = (await loader.epoch(0).next()).value as Batch;
+  return { model, b };
+}
+
 describe('training semantics on the real detector', () => {
   beforeAll(() => initBackend('auto', { logger: silentLogger }));
 
@@ -99,11 +107,8 @@ describe('training semantics on the real detector', () => {
   }, 120000);
 
   it('selectionLogitsAt equals the selection logits of forward, in inference and (same seed) in training mode', async () => {
-    const config = micro();
-    const model = buildModel(config, silentLogger);
+    const { model, b } = await microModelAndBatch('sel');
     const det = model.detector;
-    const loader = new BatchLoader(syntheticDataset({ split: 'sel', images: 2, width: 64, height: 64 }), { batchSize: 2, transform: normalise(), padMultiple: model.padMultiple, shuffle: false });
-    const b = (await loader.epoch(0).next()).value as Batch;
     for (const training of [false, true]) {
       det.reseedNoise(7);
       const out = det.forward(b.images, b.prompts, training, training ? b.gts : undefined);
@@ -121,11 +126,8 @@ describe('training semantics on the real detector', () => {
   }, 60000);
 
   it('negative prompts are finished embeddings after the box prompts: the same as giving every embedding', async () => {
-    const config = micro();
-    const model = buildModel(config, silentLogger);
+    const { model, b } = await microModelAndBatch('neg');
     const det = model.detector;
-    const loader = new BatchLoader(syntheticDataset({ split: 'neg', images: 2, width: 64, height: 64 }), { batchSize: 2, transform: normalise(), padMultiple: model.padMultiple, shuffle: false });
-    const b = (await loader.epoch(0).next()).value as Batch;
     const [B, K] = b.prompts.mask.shape;
     const negatives = tf.randomNormal([3, 32], 0, 1, 'float32', 3) as tf.Tensor2D;
     const own = det.promptEmbeddings(b.images, b.prompts);

@@ -6,7 +6,7 @@
  */
 import { batchGather, Module, ModuleList, tf } from '@dino-r1/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { PolicyBatch, PolicyModel, PolicyOutput } from '../src';
+import type { PolicyBatch, PolicyModel, PolicyOutput, TrainingStream } from '../src';
 
 export interface ToyBatch extends PolicyBatch {
   /** `[B,T,D]` token features, `[B,T,4]` token anchor boxes (cxcywh). */
@@ -145,4 +145,20 @@ export function toyBatch(step: number, B = 2, T = 24, D = 8, K = 2): ToyBatch {
 
 export function disposeBatch(b: ToyBatch): void {
   tf.dispose([b.features, b.anchors, ...b.gts.flatMap((g) => [g.boxes, g.labels])]);
+}
+
+/** Micro-batch n is `toyBatch(n)`; a data epoch is `perEpoch` micro-batches; `served` records the indices read. */
+export function toyStream(perEpoch = 3): TrainingStream<ToyBatch> & { served: number[] } {
+  const served: number[] = [];
+  return {
+    served,
+    batchesPerEpoch: perEpoch,
+    *from(start: number) {
+      for (let n = start; ; n++) {
+        served.push(n);
+        yield toyBatch(n);
+      }
+    },
+    release: disposeBatch,
+  };
 }

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createContainer, initBackend, parseConfig, silentLogger, tf, TOKENS, type AdvantageNormaliser, type DinoR1ConfigInput, type WeightedReward } from '@dino-r1/core';
 import { rewardsPlugin } from '@dino-r1/rewards';
-import { EpochSnapshotAnchor, JsonlMetricsSink, latestCheckpoint, MemoryMetricsSink, Trainer, type TrainerOptions, type TrainingStream } from '../src';
+import { EpochSnapshotAnchor, JsonlMetricsSink, latestCheckpoint, MemoryMetricsSink, Trainer, type TrainerOptions } from '../src';
 import { dinoMatchRewards } from './rewards';
-import { disposeBatch, toyBatch, ToyPolicy, type ToyBatch } from './toy-policy';
+import { disposeBatch, toyBatch, ToyPolicy, toyStream, type ToyBatch } from './toy-policy';
 
 function setup(overrides: DinoR1ConfigInput = {}, seed = 1, runDir?: string, extra: Partial<TrainerOptions<ToyBatch>> = {}) {
   const config = parseConfig({
@@ -34,22 +34,6 @@ function setup(overrides: DinoR1ConfigInput = {}, seed = 1, runDir?: string, ext
 
 /** Batches are a pure function of the step, so a resumed run sees the same data. */
 const batchesFor = (step: number) => [toyBatch(step)];
-
-/** Micro-batch n is `toyBatch(n)`; a data epoch is `perEpoch` micro-batches. */
-export function toyStream(perEpoch = 3): TrainingStream<ToyBatch> & { served: number[] } {
-  const served: number[] = [];
-  return {
-    served,
-    batchesPerEpoch: perEpoch,
-    *from(start: number) {
-      for (let n = start; ; n++) {
-        served.push(n);
-        yield toyBatch(n);
-      }
-    },
-    release: disposeBatch,
-  };
-}
 
 function weights(model: ToyPolicy): Map<string, Float32Array> {
   return new Map([...model.namedParameters()].map(([k, v]) => [k, v.dataSync() as Float32Array]));

@@ -5,25 +5,9 @@
  */
 import { createContainer, initBackend, parseConfig, silentLogger, tf, TOKENS, type AdvantageNormaliser, type DinoR1ConfigInput, type WeightedReward } from '@dino-r1/core';
 import { GroupNormaliser, L1Reward, rewardsPlugin } from '@dino-r1/rewards';
-import { EpochSnapshotAnchor, grqoLoss, MemoryMetricsSink, Trainer, type TrainingStream } from '../src';
+import { EpochSnapshotAnchor, grqoLoss, MemoryMetricsSink, Trainer } from '../src';
 import { dinoMatchRewards } from './rewards';
-import { disposeBatch, toyBatch, ToyPolicy, type ToyBatch } from './toy-policy';
-
-/** Micro-batch n is `toyBatch(n)`; records which indices were read. */
-function stream(perEpoch: number): TrainingStream<ToyBatch> & { served: number[] } {
-  const served: number[] = [];
-  return {
-    served,
-    batchesPerEpoch: perEpoch,
-    *from(start: number) {
-      for (let n = start; ; n++) {
-        served.push(n);
-        yield toyBatch(n);
-      }
-    },
-    release: disposeBatch,
-  };
-}
+import { disposeBatch, toyBatch, ToyPolicy, toyStream, type ToyBatch } from './toy-policy';
 
 /** Records every `onEpochStart` with the trainer step it came before. */
 class SpyAnchor extends EpochSnapshotAnchor {
@@ -63,7 +47,7 @@ describe('grqo.iterations (μ)', () => {
 
   it('takes μ steps on every batch group: the first on-policy, the others clipped against it, with ratio and clip fraction logged', async () => {
     const { trainer, sink } = setup({ grqo: { iterations: 3 }, optim: { lr: 0.3, clipNorm: 0 } });
-    const s = stream(100);
+    const s = toyStream(100);
     const { reports } = await trainer.fit(s, 6);
     expect(reports).toHaveLength(6);
     expect(s.served).toEqual([0, 1]); // 2 groups × 3 passes
@@ -83,7 +67,7 @@ describe('grqo.iterations (μ)', () => {
 
   it('μ = 1 never uses the old policy (on-policy every step)', async () => {
     const { trainer, sink } = setup({});
-    const s = stream(100);
+    const s = toyStream(100);
     await trainer.fit(s, 3);
     expect(s.served).toEqual([0, 1, 2]);
     expect(sink.records.every((r) => r.ratio_mean === undefined)).toBe(true);
@@ -153,7 +137,7 @@ describe('the epoch-snapshot anchor follows the data epochs of the stream', () =
 
   it('one micro-batch per step: epochs start at steps 0, 3, 6 of a 3-batch epoch; KL is 0 right after each', async () => {
     const { trainer, anchor, sink } = setup({});
-    await trainer.fit(stream(3), 8);
+    await trainer.fit(toyStream(3), 8);
     expect(anchor.starts).toEqual([[0, 0], [1, 3], [2, 6]]);
     const k = kl(sink); // logged after steps 1..8: the steps that began at 0..7
     for (const i of [0, 3, 6]) expect(Math.abs(k[i])).toBeLessThanOrEqual(1e-6);
@@ -163,7 +147,7 @@ describe('the epoch-snapshot anchor follows the data epochs of the stream', () =
 
   it('with gradAccumulation 2 an epoch starts at the step whose first micro-batch opens it', async () => {
     const { trainer, anchor } = setup({ train: { gradAccumulation: 2 } });
-    await trainer.fit(stream(3), 6);
+    await trainer.fit(toyStream(3), 6);
     // step s reads micro-batches 2s, 2s+1: epochs ⌊2s/3⌋ = 0,0,1,2,2,3
     expect(anchor.starts).toEqual([[0, 0], [1, 2], [2, 3], [3, 5]]);
     trainer.dispose();
@@ -171,14 +155,14 @@ describe('the epoch-snapshot anchor follows the data epochs of the stream', () =
 
   it('with μ = 2 the μ steps of a group share its epoch', async () => {
     const { trainer, anchor } = setup({ grqo: { iterations: 2 } });
-    await trainer.fit(stream(3), 8);
+    await trainer.fit(toyStream(3), 8);
     expect(anchor.starts).toEqual([[0, 0], [1, 6]]);
     trainer.dispose();
   });
 
   it("option every: N snapshots every N steps whatever the data epoch", async () => {
     const { trainer, anchor, sink } = setup({}, new SpyAnchor(2));
-    await trainer.fit(stream(3), 6);
+    await trainer.fit(toyStream(3), 6);
     expect(anchor.starts.map(([e]) => e)).toEqual([0, 1]); // still told, but ignored
     const k = kl(sink);
     for (const i of [0, 2, 4]) expect(Math.abs(k[i])).toBeLessThanOrEqual(1e-6); // after the snapshots at steps 0, 2, 4
