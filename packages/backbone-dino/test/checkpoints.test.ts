@@ -73,7 +73,7 @@ describe('DINOv2 checkpoints', () => {
     missing.delete('blocks.1.ls2.gamma');
     writeSafetensors(join(dir, 'missing.safetensors'), tensorsToEntries(missing));
     const model = new DinoVisionTransformer(dinov2Config(metadata));
-    expect(() => loadDinov2Checkpoint(join(dir, 'missing.safetensors'), model)).toThrow(/missing\.safetensors:\n  missing keys: blocks\.1\.ls2\.gamma/);
+    expect(() => loadDinov2Checkpoint(join(dir, 'missing.safetensors'), model)).toThrow(/missing\.safetensors:\n {2}missing keys: blocks\.1\.ls2\.gamma/);
     const wrong = new Map(tensors);
     wrong.set('norm.weight', tf.zeros([65]));
     writeSafetensors(join(dir, 'wrong.safetensors'), tensorsToEntries(wrong));

@@ -24,7 +24,7 @@ function inputs(B: number, size: number, K: number): { images: ImageBatch; promp
 
 /** Times the stages by running the detector's own pieces in order. */
 function stages(det: DinoR1Detector, images: ImageBatch, prompts: PromptBatch, reps: number): Record<string, number> {
-  const t = (f: () => Tensor | Tensor[] | void) =>
+  const t = (f: () => Tensor | Tensor[] | undefined) =>
     medianSeconds(() => {
       const out = f();
       if (out) tf.dispose(out as Tensor[]);

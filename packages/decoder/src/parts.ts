@@ -4,7 +4,7 @@
  * `DinoR1Detector` binding resolves every factory and assembles the model. The default factories build the
  * mmdetection-named modules of this package.
  */
-import { type Module, type PromptBatch, type Token } from '@dino-r1/core';
+import type { Module, PromptBatch, Token } from '@dino-r1/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { Decoder, type DecoderOutput } from './decoder';
 import { DeformableEncoder } from './encoder';

@@ -67,7 +67,7 @@ export class QuerySelection extends Module {
   }
 
   /** Objectness logits `[B,S]` of every token (the policy before selection), and the transformed memory. */
-  objectness(encoded: Tensor, mem: FlatMemory, valid: Tensor, prompts: Tensor, promptMask: Tensor | null, classHead: ClassScorer): { memory: Tensor; logits: Tensor; objectness: Tensor } {
+  objectness(encoded: Tensor, _mem: FlatMemory, valid: Tensor, prompts: Tensor, promptMask: Tensor | null, classHead: ClassScorer): { memory: Tensor; logits: Tensor; objectness: Tensor } {
     return tf.tidy(() => {
       const keep = tf.expandDims(tf.cast(valid, 'float32'), -1);
       const memory = this.memory_trans_norm.forward(this.memory_trans_fc.forward(tf.mul(encoded, keep)));

@@ -9,7 +9,7 @@ function inputs(seed: number, padValue?: number) {
   const mask = tf.tensor3d([Array.from({ length: 16 }, () => Array.from({ length: 16 }, (_, j) => (j >= 12 ? 1 : 0)))]);
   const lv = [tf.randomNormal([1, 8, 8, d], 0, 1, 'float32', seed), tf.randomNormal([1, 4, 4, d], 0, 1, 'float32', seed + 1)];
   const levels = padValue === undefined ? lv : lv.map((l) => {
-    const [, h, w] = l.shape;
+    const [, _h, w] = l.shape;
     const cols = tf.reshape(tf.range(0, w), [1, 1, w, 1]);
     const padded = tf.greaterEqual(cols, (w * 12) / 16);
     return tf.where(tf.broadcastTo(padded, l.shape), tf.fill(l.shape, padValue), l);

@@ -4,7 +4,7 @@
  */
 import type { EvaluationSummary } from '@dino-r1/core';
 import { precisionRecall } from './accumulate';
-import type { Detection, GroundTruth } from './data';
+import type { GroundTruth } from './data';
 import { DetectionEvaluator } from './detection-store';
 import { AREA_LABELS, DEFAULT_AREA_RNG, DEFAULT_IOU_THRS, DEFAULT_REC_THRS } from './linspace';
 import { boxIou, byScore, evaluateImage, type ImageEval } from './match';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createContainer, initBackend, loadTensors, silentLogger, tf, TOKENS, type AdvantageNormaliser } from '@dino-r1/core';
 import { BatchNormaliser, GroupNormaliser, NoNormaliser, RankNormaliser, rewardsPlugin } from '../src';
 

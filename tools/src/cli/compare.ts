@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '@dino-r1/grqo';
-import { type DinoR1ConfigInput } from '@dino-r1/core';
+import type { DinoR1ConfigInput } from '@dino-r1/core';
 import { parseDataSpec } from '../pipeline/data';
 import { trainRun } from '../pipeline/run';
 import { configFrom, integer } from './args';

@@ -60,7 +60,7 @@ export async function predictCommand(args: string[]): Promise<number> {
   const gx = target.originalSize[1] / target.width;
   const gy = target.originalSize[0] / target.height;
   const inImage = dets.map((d) => ({ bbox: [d.bbox[0] * gx, d.bbox[1] * gy, d.bbox[2] * gx, d.bbox[3] * gy].map((v) => +v.toFixed(2)), score: +d.score.toFixed(4) }));
-  const prefix = values.out ?? imageFile.replace(/\.[^./]+$/, '') + '.pred';
+  const prefix = values.out ?? `${imageFile.replace(/\.[^./]+$/, '')}.pred`;
   writeFileSync(`${prefix}.json`, `${JSON.stringify({ image: imageFile, prompt: { image: promptFile ?? imageFile, bbox: box }, detections: inImage }, null, 2)}\n`);
   const left = await panel(samplePixels(src), src.width, src.height, [{ bbox: promptBox, label: 'prompt', colour: '#ffff00' }], 'prompt');
   const right = await panel(samplePixels(target), target.width, target.height, dets.map((d) => ({ bbox: d.bbox as [number, number, number, number], label: d.score.toFixed(2), colour: colour(0) })), `${dets.length} detections ≥ ${values.threshold}`);

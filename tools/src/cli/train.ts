@@ -3,7 +3,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type DinoR1ConfigInput } from '@dino-r1/core';
+import type { DinoR1ConfigInput } from '@dino-r1/core';
 import { parseDataSpec } from '../pipeline/data';
 import { readRunConfig } from '../pipeline/model';
 import { summaryTable, trainRun } from '../pipeline/run';

@@ -19,15 +19,15 @@ export function samplePixels(s: Sample): Uint8Array {
   return out;
 }
 
-const escape = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function overlay(width: number, height: number, scale: number, boxes: readonly DrawnBox[], title: string): string {
   const parts = boxes.map(({ bbox: [x, y, w, h], label, colour, dashed }) => {
     const [X, Y, W, H] = [x * scale, y * scale, w * scale, h * scale];
     const ty = Y > 14 ? Y - 3 : Y + H + 12;
-    return `<rect x="${X}" y="${Y}" width="${W}" height="${H}" fill="none" stroke="${colour}" stroke-width="2"${dashed ? ' stroke-dasharray="6,3"' : ''}/>` + `<text x="${X + 1}" y="${ty}" font-family="sans-serif" font-size="11" fill="${colour}" stroke="black" stroke-width="0.6" paint-order="stroke">${escape(label)}</text>`;
+    return `<rect x="${X}" y="${Y}" width="${W}" height="${H}" fill="none" stroke="${colour}" stroke-width="2"${dashed ? ' stroke-dasharray="6,3"' : ''}/>` + `<text x="${X + 1}" y="${ty}" font-family="sans-serif" font-size="11" fill="${colour}" stroke="black" stroke-width="0.6" paint-order="stroke">${escapeXml(label)}</text>`;
   });
-  const head = title ? `<text x="4" y="14" font-family="sans-serif" font-size="12" fill="white" stroke="black" stroke-width="0.8" paint-order="stroke">${escape(title)}</text>` : '';
+  const head = title ? `<text x="4" y="14" font-family="sans-serif" font-size="12" fill="white" stroke="black" stroke-width="0.8" paint-order="stroke">${escapeXml(title)}</text>` : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width * scale}" height="${height * scale}">${parts.join('')}${head}</svg>`;
 }
 

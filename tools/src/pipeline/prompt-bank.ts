@@ -72,7 +72,7 @@ export function savePromptBank(bank: PromptBank, file: string): void {
 export function loadPromptBank(file: string): PromptBank {
   const st = readSafetensors(file);
   const t = st.tensors.get('embeddings');
-  if (!t || t.shape.length !== 2) throw new Error(`${file}: a prompt bank needs a 2-d 'embeddings' tensor`);
+  if (t?.shape.length !== 2) throw new Error(`${file}: a prompt bank needs a 2-d 'embeddings' tensor`);
   let categoryIds: number[];
   try {
     categoryIds = JSON.parse(st.metadata.category_ids ?? '');

@@ -11,7 +11,7 @@ import { disposeBatch, type Batch } from '@dino-r1/datasets';
 import { JsonlMetricsSink, NegativePromptPool, Trainer, trainerComponents, writeFileAtomic, type DetectorBatch, type TrainingStream } from '@dino-r1/grqo';
 import { makeLoaders, readDataset, formatDataSpec } from './data';
 import { evaluateWithBank, COCO_STAT_NAMES, type EvalResult } from './evaluate';
-import { buildModel, type Model } from './model';
+import { buildModel, } from './model';
 import { extractPromptBank, savePromptBank, type PromptBank } from './prompt-bank';
 import { formatSeconds, Progress } from './progress';
 import { writeChart, seriesOf } from './plots';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ConfigSchema, type DinoR1Config } from './schema';
 
 /** A configuration that failed validation; `issues` name each bad field by its dotted path. */

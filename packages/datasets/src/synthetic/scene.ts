@@ -41,7 +41,7 @@ export interface Placed {
   categoryId: number;
 }
 
-const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
+const clamp = (v: number) => (v < 0 ? 0 : Math.min(v , 255));
 
 function overlap(a: Placed, b: Placed): number {
   const iw = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));

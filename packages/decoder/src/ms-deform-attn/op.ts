@@ -20,7 +20,7 @@ export function levelLayout(
   levelStartIndex?: readonly number[] | Tensor,
 ): MsdaAttrs {
   const shapes = (Array.isArray(spatialShapes) ? spatialShapes : ((spatialShapes as Tensor).arraySync() as number[][])) as number[][];
-  const flat = shapes.flatMap(([h, w]) => [h, w]);
+  const flat = shapes.flat();
   let starts: number[];
   if (levelStartIndex === undefined) {
     starts = [];
