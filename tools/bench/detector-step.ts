@@ -30,11 +30,15 @@ function encodeStages(det: DinoR1Detector, b: Batch, upTo: 'backbone' | 'encoder
 }
 
 function timeGrad(f: () => Scalar, vars: Variable[], reps: number): number {
-  return medianSeconds(() => {
-    const { value, grads } = tf.variableGrads(f, vars);
-    value.dataSync();
-    tf.dispose([value, ...Object.values(grads)]);
-  }, reps, 1);
+  return medianSeconds(
+    () => {
+      const { value, grads } = tf.variableGrads(f, vars);
+      value.dataSync();
+      tf.dispose([value, ...Object.values(grads)]);
+    },
+    reps,
+    1,
+  );
 }
 
 async function tinyStep(reps: number): Promise<Record<string, number | string>> {
@@ -42,24 +46,52 @@ async function tinyStep(reps: number): Promise<Record<string, number | string>> 
   const config = parseConfig({ ...preset, train: { ...preset.train, batchSize: 2 } });
   const model = buildModel(config, silentLogger);
   const det = model.detector;
-  const loader = new BatchLoader(syntheticDataset({ split: 'train', images: 2, width: 128, height: 128 }), { batchSize: 2, transform: normalise(), padMultiple: model.padMultiple, shuffle: false });
+  const loader = new BatchLoader(syntheticDataset({ split: 'train', images: 2, width: 128, height: 128 }), {
+    batchSize: 2,
+    transform: normalise(),
+    padMultiple: model.padMultiple,
+    shuffle: false,
+  });
   const batch = (await loader.epoch(0).next()).value as Batch;
   const vars = (m: Module) => [...m.namedParameters()].map(([, v]) => v).filter((v) => v.trainable);
   const all = vars(det);
   const backbone = timeGrad(() => sumAll(encodeStages(det, batch, 'backbone')), vars(det.backbone), reps);
-  const encoder = timeGrad(() => sumAll(encodeStages(det, batch, 'encoder')), [...vars(det.backbone), ...vars(det.neck), ...vars(det.encoder), det.level_embed], reps);
+  const encoder = timeGrad(
+    () => sumAll(encodeStages(det, batch, 'encoder')),
+    [...vars(det.backbone), ...vars(det.neck), ...vars(det.encoder), det.level_embed],
+    reps,
+  );
   const forward = (): { o: ReturnType<DinoR1Detector['forward']> } => ({ o: det.forward(batch.images, batch.prompts, true, batch.gts) });
-  const detector = timeGrad(() => {
-    const { o } = forward();
-    return sumAll([o.predLogits, o.predBoxes, o.proposalLogits, o.proposalBoxes, o.selectionLogits, ...(o.denoising ? [o.denoising.predLogits, o.denoising.predBoxes] : [])]);
-  }, all, reps);
+  const detector = timeGrad(
+    () => {
+      const { o } = forward();
+      return sumAll([
+        o.predLogits,
+        o.predBoxes,
+        o.proposalLogits,
+        o.proposalBoxes,
+        o.selectionLogits,
+        ...(o.denoising ? [o.denoising.predLogits, o.denoising.predBoxes] : []),
+      ]);
+    },
+    all,
+    reps,
+  );
   const parts = trainerComponents(model.container);
-  const losses = timeGrad(() => {
-    const { o } = forward();
-    const sft = sftLoss({ ...o, gts: batch.gts }, { matchRewards: parts.matchRewards }).loss;
-    const grqo = grqoLoss({ selLogits: o.selectionLogits, refSelLogits: tf.mul(o.selectionLogits, 0.9), predLogits: o.predLogits, predBoxes: o.predBoxes, gts: batch.gts }, config.grqo, { rewards: parts.rewards }).loss;
-    return tf.add(sft, grqo) as Scalar;
-  }, all, reps);
+  const losses = timeGrad(
+    () => {
+      const { o } = forward();
+      const sft = sftLoss({ ...o, gts: batch.gts }, { matchRewards: parts.matchRewards }).loss;
+      const grqo = grqoLoss(
+        { selLogits: o.selectionLogits, refSelLogits: tf.mul(o.selectionLogits, 0.9), predLogits: o.predLogits, predBoxes: o.predBoxes, gts: batch.gts },
+        config.grqo,
+        { rewards: parts.rewards },
+      ).loss;
+      return tf.add(sft, grqo) as Scalar;
+    },
+    all,
+    reps,
+  );
   const trainer = new Trainer<DetectorBatch>({ config, model: model.policy, ...parts });
   const step = medianSeconds(() => void trainer.trainStep([batch]), reps, 1);
   disposeBatch(batch);
@@ -77,8 +109,24 @@ async function tinyStep(reps: number): Promise<Record<string, number | string>> 
 function paperForward(): Record<string, number | string> {
   const det = new DinoR1Detector(new DinoV2Backbone(DINOV2_PRESETS.vits14), DETECTOR_PRESETS.paper);
   const size = 504;
-  const images = { pixels: tf.randomNormal([1, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D, mask: tf.zeros([1, size, size]) as tf.Tensor3D, sizes: [[size, size] as [number, number]] };
-  const prompts = { boxes: tf.tensor3d([[[0.3, 0.3, 0.2, 0.2], [0.6, 0.5, 0.3, 0.2], [0.5, 0.7, 0.1, 0.1], [0.2, 0.8, 0.2, 0.1]]]), sourceImage: tf.zeros([1, 4], 'int32') as tf.Tensor2D, mask: tf.zeros([1, 4]) as tf.Tensor2D, categoryIds: [[1, 2, 3, 4]] };
+  const images = {
+    pixels: tf.randomNormal([1, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D,
+    mask: tf.zeros([1, size, size]) as tf.Tensor3D,
+    sizes: [[size, size] as [number, number]],
+  };
+  const prompts = {
+    boxes: tf.tensor3d([
+      [
+        [0.3, 0.3, 0.2, 0.2],
+        [0.6, 0.5, 0.3, 0.2],
+        [0.5, 0.7, 0.1, 0.1],
+        [0.2, 0.8, 0.2, 0.1],
+      ],
+    ]),
+    sourceImage: tf.zeros([1, 4], 'int32') as tf.Tensor2D,
+    mask: tf.zeros([1, 4]) as tf.Tensor2D,
+    categoryIds: [[1, 2, 3, 4]],
+  };
   const b = { images, prompts, gts: [] } as unknown as Batch;
   const t = (f: () => Tensor[]) => medianSeconds(() => tf.tidy(() => void f().forEach((x) => x.dataSync())), 1, 0);
   const backbone = t(() => encodeStages(det, b, 'backbone'));
@@ -89,7 +137,13 @@ function paperForward(): Record<string, number | string> {
   });
   const params = { backbone: det.backbone.parameterCount(), all: det.parameterCount() };
   det.dispose();
-  return { 'backbone s': +backbone.toFixed(2), 'neck+encoder s': +(encoder - backbone).toFixed(2), 'rest s': +(total - encoder).toFixed(2), 'forward s': +total.toFixed(2), 'params M': +(params.all / 1e6).toFixed(1) };
+  return {
+    'backbone s': +backbone.toFixed(2),
+    'neck+encoder s': +(encoder - backbone).toFixed(2),
+    'rest s': +(total - encoder).toFixed(2),
+    'forward s': +total.toFixed(2),
+    'params M': +(params.all / 1e6).toFixed(1),
+  };
 }
 
 async function main(): Promise<void> {

@@ -10,14 +10,18 @@ const FIXTURES = resolve(__dirname, '../../../shared/fixtures');
 function cases(kind: string): string[] {
   const dir = join(FIXTURES, kind);
   if (!existsSync(dir)) throw new Error(`missing ${dir}: the tests need ../shared beside the repository`);
-  return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(dir, d.name));
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => join(dir, d.name));
 }
 
 function run(kind: 'coco' | 'lvis', dir: string): Record<string, unknown> {
   const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
   const params = join(mkdtempSync(join(tmpdir(), 'dino-r1-cli-')), 'params.json');
   writeFileSync(params, JSON.stringify(expected.params));
-  const out = execFileSync('node', [CLI, 'eval', kind, '--gt', join(dir, 'gt.json'), '--dt', join(dir, 'dt.json'), '--params', params, '--json'], { encoding: 'utf8' });
+  const out = execFileSync('node', [CLI, 'eval', kind, '--gt', join(dir, 'gt.json'), '--dt', join(dir, 'dt.json'), '--params', params, '--json'], {
+    encoding: 'utf8',
+  });
   const lines = out.trim().split('\n');
   expect(lines).toHaveLength(1); // one JSON object on stdout, nothing else
   return { got: JSON.parse(lines[0]), expected };
@@ -38,8 +42,16 @@ describe('dino-r1 eval', () => {
 
   it('names the file, record and field of bad input and exits non-zero', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dino-r1-cli-bad-'));
-    writeFileSync(join(dir, 'dt.json'), JSON.stringify([{ image_id: 1, category_id: 1, bbox: [0, 0, 1, 1], score: 0.5 }, { image_id: 1, category_id: 1, bbox: [0, 0, 1], score: 0.5 }]));
-    const r = spawnSync('node', [CLI, 'eval', 'coco', '--gt', join(FIXTURES, 'coco-eval', 'tiny', 'gt.json'), '--dt', join(dir, 'dt.json')], { encoding: 'utf8' });
+    writeFileSync(
+      join(dir, 'dt.json'),
+      JSON.stringify([
+        { image_id: 1, category_id: 1, bbox: [0, 0, 1, 1], score: 0.5 },
+        { image_id: 1, category_id: 1, bbox: [0, 0, 1], score: 0.5 },
+      ]),
+    );
+    const r = spawnSync('node', [CLI, 'eval', 'coco', '--gt', join(FIXTURES, 'coco-eval', 'tiny', 'gt.json'), '--dt', join(dir, 'dt.json')], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`${join(dir, 'dt.json')}: [1].bbox: must be [x, y, w, h] of 4 finite numbers`);
   });

@@ -19,7 +19,24 @@ describe('dino-r1 features', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dino-r1-feat-')), 'out.safetensors');
     const io = readSafetensors(need(join(DINO, `${name}.io.safetensors`)));
     const layers: number[] = JSON.parse(io.metadata.intermediate_layers);
-    execFileSync('node', [CLI, 'features', '--weights', join(DINO, `${name}.weights.safetensors`), '--input', join(DINO, `${name}.io.safetensors`), '--out', out, '--layers', layers.join(','), '--backend', 'wasm'], { stdio: 'pipe' });
+    execFileSync(
+      'node',
+      [
+        CLI,
+        'features',
+        '--weights',
+        join(DINO, `${name}.weights.safetensors`),
+        '--input',
+        join(DINO, `${name}.io.safetensors`),
+        '--out',
+        out,
+        '--layers',
+        layers.join(','),
+        '--backend',
+        'wasm',
+      ],
+      { stdio: 'pipe' },
+    );
     const got = readSafetensors(out).tensors;
     const keys = [...io.tensors.keys()].filter((k) => k !== 'image');
     expect([...got.keys()].sort()).toEqual(keys.sort());
@@ -37,7 +54,9 @@ describe('dino-r1 features', () => {
     const dir = need(join(SHARED, 'data', 'odinw', 'Packages', 'test'));
     const img = join(dir, readdirSync(dir).find((f) => f.endsWith('.jpg'))!);
     const out = join(mkdtempSync(join(tmpdir(), 'dino-r1-feat-')), 'img.safetensors');
-    execFileSync('node', [CLI, 'features', '--weights', join(DINO, 'vit_tiny_56.weights.safetensors'), '--input', img, '--out', out, '--layers', '1'], { stdio: 'pipe' });
+    execFileSync('node', [CLI, 'features', '--weights', join(DINO, 'vit_tiny_56.weights.safetensors'), '--input', img, '--out', out, '--layers', '1'], {
+      stdio: 'pipe',
+    });
     const { tensors, metadata } = readSafetensors(out);
     const [h, w] = JSON.parse(metadata.grid);
     expect(tensors.get('x_norm_patchtokens')!.shape).toEqual([1, h * w, 64]);
@@ -46,10 +65,29 @@ describe('dino-r1 features', () => {
   });
 
   it('names what is wrong', () => {
-    const r = spawnSync('node', [CLI, 'features', '--weights', join(DINO, 'vit_tiny_56.weights.safetensors'), '--input', '/nonexistent.jpg', '--out', '/tmp/x.safetensors'], { encoding: 'utf8' });
+    const r = spawnSync(
+      'node',
+      [CLI, 'features', '--weights', join(DINO, 'vit_tiny_56.weights.safetensors'), '--input', '/nonexistent.jpg', '--out', '/tmp/x.safetensors'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('/nonexistent.jpg: cannot decode image');
-    const bad = spawnSync('node', [CLI, 'features', '--weights', join(DINO, 'vit_tiny_56.weights.safetensors'), '--input', join(DINO, 'vit_tiny_56.io.safetensors'), '--out', '/tmp/x.safetensors', '--layers', '7'], { encoding: 'utf8' });
+    const bad = spawnSync(
+      'node',
+      [
+        CLI,
+        'features',
+        '--weights',
+        join(DINO, 'vit_tiny_56.weights.safetensors'),
+        '--input',
+        join(DINO, 'vit_tiny_56.io.safetensors'),
+        '--out',
+        '/tmp/x.safetensors',
+        '--layers',
+        '7',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(bad.stderr).toContain('--layers: block indices must be in 0..1');
   });
 });

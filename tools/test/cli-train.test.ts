@@ -30,16 +30,36 @@ describe('dino-r1 train', () => {
 
   it('writes the run directory of DESIGN.md §9', () => {
     const files = readdirSync(run);
-    expect(files).toEqual(expect.arrayContaining(['config.json', 'metrics.jsonl', 'checkpoint-2.safetensors', 'checkpoint-2.optim.safetensors', 'checkpoint-2.json', 'prompt-bank.safetensors', 'eval.json', 'plots', 'predictions']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'config.json',
+        'metrics.jsonl',
+        'checkpoint-2.safetensors',
+        'checkpoint-2.optim.safetensors',
+        'checkpoint-2.json',
+        'prompt-bank.safetensors',
+        'eval.json',
+        'plots',
+        'predictions',
+      ]),
+    );
     expect(files.filter((f) => f.includes('.tmp-'))).toEqual([]);
     const ev = JSON.parse(readFileSync(join(run, 'eval.json'), 'utf8'));
     expect(ev.stats).toHaveLength(12);
     ev.stats.forEach((s: number) => expect(s === -1 || (s >= 0 && s <= 1)).toBe(true));
-    const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(metrics[0]).toMatchObject({ step: 2 });
     for (const k of ['loss', 'sft', 'grqo', 'kl', 'reward_mean', 'advantage_std', 'lr', 'images_per_s']) expect(typeof metrics[0][k]).toBe('number');
     expect(metrics[metrics.length - 1]['eval.AP50']).toBe(ev.stats[1]);
-    for (const p of ['losses', 'rewards', 'kl', 'ap']) expect(readFileSync(join(run, 'plots', `${p}.png`)).subarray(1, 4).toString()).toBe('PNG');
+    for (const p of ['losses', 'rewards', 'kl', 'ap'])
+      expect(
+        readFileSync(join(run, 'plots', `${p}.png`))
+          .subarray(1, 4)
+          .toString(),
+      ).toBe('PNG');
     expect(readdirSync(join(run, 'predictions')).length).toBe(1);
   });
 

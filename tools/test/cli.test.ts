@@ -8,7 +8,10 @@ describe('workspace and CLI', () => {
   it("require('@dino-r1/core') works from the workspace root after the build", () => {
     const out = execFileSync(
       'node',
-      ['-e', "const c = require('@dino-r1/core'); console.log(['createContainer','linearSumAssignment','readSafetensors','writeSafetensors','SafetensorsFile'].map(n => typeof c[n]).join(','))"],
+      [
+        '-e',
+        "const c = require('@dino-r1/core'); console.log(['createContainer','linearSumAssignment','readSafetensors','writeSafetensors','SafetensorsFile'].map(n => typeof c[n]).join(','))",
+      ],
       { cwd: ROOT, encoding: 'utf8' },
     );
     expect(out.trim()).toBe('function,function,function,function,function');

@@ -37,10 +37,15 @@ interface Case {
 
 /** A second backbone and a second dataset reader, registered the way a user's plugin would. */
 const userPlugins: Plugin[] = [
-  definePlugin('test:one-block-vit', (b) => b.bindNamed(TOKENS.Backbone, 'one-block-vit', { factory: () => new DinoV2Backbone({ ...MICRO_BACKBONE, depth: 1 }) })),
+  definePlugin('test:one-block-vit', (b) =>
+    b.bindNamed(TOKENS.Backbone, 'one-block-vit', { factory: () => new DinoV2Backbone({ ...MICRO_BACKBONE, depth: 1 }) }),
+  ),
   definePlugin('test:reseeded-synthetic', (b) =>
     b.bindNamed(TOKENS.DatasetReader, 'reseeded-synthetic', {
-      factory: () => ({ name: 'reseeded-synthetic', read: async (source: string, options: Record<string, unknown> = {}) => syntheticDataset({ ...options, split: source, seed: 99 }) }),
+      factory: () => ({
+        name: 'reseeded-synthetic',
+        read: async (source: string, options: Record<string, unknown> = {}) => syntheticDataset({ ...options, split: source, seed: 99 }),
+      }),
     }),
   ),
 ];
@@ -100,7 +105,12 @@ const CASES: Case[] = [
   { field: 'data.crop', set: { data: { crop: 1 } }, differs: 'weights' },
   { field: 'data.bankImages', set: { data: { bankImages: 5 } }, differs: 'eval' },
   // with 3 categories a batch of 2 shows nearly all of them: 6 leave some absent, so negatives exist
-  { field: 'data.negativePrompts', base: { data: { train: { options: { images: 16, numCategories: 6 } }, eval: { options: { numCategories: 6 } } } }, set: { data: { negativePrompts: 0 } }, differs: 'weights' },
+  {
+    field: 'data.negativePrompts',
+    base: { data: { train: { options: { images: 16, numCategories: 6 } }, eval: { options: { numCategories: 6 } } } },
+    set: { data: { negativePrompts: 0 } },
+    differs: 'weights',
+  },
 ];
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -111,7 +121,12 @@ async function outcome(config: DinoR1ConfigInput): Promise<Outcome> {
   const dir = join(mkdtempSync(join(tmpdir(), 'dino-r1-field-')), 'run');
   await trainRun({ config: micro(config), outDir: dir, quiet: true, plots: false, plugins: userPlugins });
   const files = readdirSync(dir).sort();
-  const last = Math.max(...files.map((f) => /^checkpoint-(\d+)\.safetensors$/.exec(f)).filter((m) => m !== null).map((m) => Number(m![1])));
+  const last = Math.max(
+    ...files
+      .map((f) => /^checkpoint-(\d+)\.safetensors$/.exec(f))
+      .filter((m) => m !== null)
+      .map((m) => Number(m![1])),
+  );
   const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
     .trim()
     .split('\n')
@@ -146,9 +161,17 @@ describe('every config field changes what training does', () => {
   }, 120000);
 
   // the backend case switches the backend: it runs last, and the next runs switch back
-  it.each(CASES.filter((c) => c.field !== 'backend').concat(CASES.filter((c) => c.field === 'backend')).map((c) => [c.field, c] as const))('%s', async (_field, c) => {
-    const base = await baseline(c.base);
-    const changed = await outcome(merge(c.base ?? {}, c.set));
-    expect(changed[c.differs]).not.toEqual(base[c.differs]);
-  }, 120000);
+  it.each(
+    CASES.filter((c) => c.field !== 'backend')
+      .concat(CASES.filter((c) => c.field === 'backend'))
+      .map((c) => [c.field, c] as const),
+  )(
+    '%s',
+    async (_field, c) => {
+      const base = await baseline(c.base);
+      const changed = await outcome(merge(c.base ?? {}, c.set));
+      expect(changed[c.differs]).not.toEqual(base[c.differs]);
+    },
+    120000,
+  );
 });

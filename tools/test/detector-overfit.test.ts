@@ -12,7 +12,19 @@ import { rewardsPlugin } from '@dino-r1/rewards';
 
 function tinyDetector(denoising = true): DinoR1Detector {
   const backbone = new DinoV2Backbone({ img_size: 56, patch_size: 14, embed_dim: 32, depth: 2, num_heads: 2 });
-  return new DinoR1Detector(backbone, { dModel: 32, numLevels: 4, encoderLayers: 1, decoderLayers: 2, promptLayers: 1, numQueries: 12, numHeads: 4, numPoints: 2, ffnDim: 64, gnGroups: 8, denoising: denoising ? { budget: 8 } : undefined });
+  return new DinoR1Detector(backbone, {
+    dModel: 32,
+    numLevels: 4,
+    encoderLayers: 1,
+    decoderLayers: 2,
+    promptLayers: 1,
+    numQueries: 12,
+    numHeads: 4,
+    numPoints: 2,
+    ffnDim: 64,
+    gnGroups: 8,
+    denoising: denoising ? { budget: 8 } : undefined,
+  });
 }
 
 /** One 56×56 image: two bright squares of different colours; the prompts are their boxes. */
@@ -45,7 +57,18 @@ describe('DinoR1Detector', () => {
     expect(out.predBoxes.shape).toEqual([2, 1, 12, 4]);
     expect(out.selectionLogits.shape).toEqual([1, 12]);
     expect([...det.stateDictShapes().keys()]).toEqual(
-      expect.arrayContaining(['backbone.vit.pos_embed', 'neck.convs.0.conv.weight', 'level_embed', 'encoder.layers.0.self_attn.value_proj.weight', 'memory_trans_fc.weight', 'query_embedding.weight', 'decoder.layers.1.cross_attn.sampling_offsets.bias', 'bbox_head.cls_branches.2.bias', 'bbox_head.reg_branches.2.layers.2.weight', 'prompt_encoder.content_query']),
+      expect.arrayContaining([
+        'backbone.vit.pos_embed',
+        'neck.convs.0.conv.weight',
+        'level_embed',
+        'encoder.layers.0.self_attn.value_proj.weight',
+        'memory_trans_fc.weight',
+        'query_embedding.weight',
+        'decoder.layers.1.cross_attn.sampling_offsets.bias',
+        'bbox_head.cls_branches.2.bias',
+        'bbox_head.reg_branches.2.layers.2.weight',
+        'prompt_encoder.content_query',
+      ]),
     );
     expect(out.denoising).toBeUndefined(); // inference: no denoising queries
     const train = det.forward(b.images, b.prompts, true, b.gts);
@@ -59,7 +82,9 @@ describe('DinoR1Detector', () => {
   it('every detector parameter receives gradient from SFT- and GRQO-shaped losses', () => {
     const det = tinyDetector();
     // leave the official zero-inits behind (one SGD-like nudge), so no path is hidden at step 0
-    for (const [name, v] of det.namedParameters()) if (/sampling_offsets\.weight|attention_weights\.weight|reg_branches\.\d+\.layers\.2\.weight/.test(name)) v.assign(tf.randomNormal(v.shape, 0, 0.01, 'float32', 1));
+    for (const [name, v] of det.namedParameters())
+      if (/sampling_offsets\.weight|attention_weights\.weight|reg_branches\.\d+\.layers\.2\.weight/.test(name))
+        v.assign(tf.randomNormal(v.shape, 0, 0.01, 'float32', 1));
     const b = oneImage();
     const parts = trainerComponents(createContainer({}, [rewardsPlugin, grqoPlugin], { logger: silentLogger }));
     const params = [...det.namedParameters()].filter(([n]) => !n.endsWith('mask_token'));
@@ -67,24 +92,40 @@ describe('DinoR1Detector', () => {
       const o = det.forward(b.images, b.prompts, true, b.gts);
       const sft = sftLoss({ ...o, gts: b.gts }, { matchRewards: parts.matchRewards }).loss; // includes the denoising terms
       const ref = tf.mul(o.selectionLogits, 0.9);
-      const grqo = grqoLoss({ selLogits: o.selectionLogits, refSelLogits: ref, predLogits: o.predLogits, predBoxes: o.predBoxes, gts: b.gts }, { alpha: 0.01, beta: 0.04, muteFraction: 1 / 3 }, { rewards: parts.rewards }).loss;
+      const grqo = grqoLoss(
+        { selLogits: o.selectionLogits, refSelLogits: ref, predLogits: o.predLogits, predBoxes: o.predBoxes, gts: b.gts },
+        { alpha: 0.01, beta: 0.04, muteFraction: 1 / 3 },
+        { rewards: parts.rewards },
+      ).loss;
       return tf.add(sft, grqo) as tf.Scalar;
     }, params);
     expect(dead).toEqual([]);
   });
 
   it('the tiny preset overfits one synthetic image with prompts under sft+grqo; tf.memory().numTensors stays flat', async () => {
-    const config = parseConfig({ objective: 'sft+grqo', optim: { lr: 1e-3, clipNorm: 1, backboneLrMultiplier: 1, weightDecay: 0 }, grqo: { klAnchor: { name: 'epoch-snapshot', options: { every: 50 } } } });
+    const config = parseConfig({
+      objective: 'sft+grqo',
+      optim: { lr: 1e-3, clipNorm: 1, backboneLrMultiplier: 1, weightDecay: 0 },
+      grqo: { klAnchor: { name: 'epoch-snapshot', options: { every: 50 } } },
+    });
     const c = createContainer(config, [rewardsPlugin, grqoPlugin], { logger: silentLogger });
     // the demo's tiny detector; denoising queries draw new noise every step by design, so overfitting
     // is measured on the matching path (denoising off)
-    const det = new DinoR1Detector(new DinoV2Backbone({ img_size: 128, patch_size: 16, embed_dim: 96, depth: 3, num_heads: 3 }), { ...DETECTOR_PRESETS.tiny, denoising: undefined });
+    const det = new DinoR1Detector(new DinoV2Backbone({ img_size: 128, patch_size: 16, embed_dim: 96, depth: 3, num_heads: 3 }), {
+      ...DETECTOR_PRESETS.tiny,
+      denoising: undefined,
+    });
     const trainer = new Trainer<DetectorBatch>({
       config,
       model: new DetectorPolicy(det),
       ...trainerComponents(c),
     });
-    const loader = new BatchLoader(syntheticDataset({ split: 'overfit', images: 1, seed: 5, minInstances: 4, maxInstances: 4 }), { batchSize: 1, transform: normalise(), padMultiple: 32, shuffle: false });
+    const loader = new BatchLoader(syntheticDataset({ split: 'overfit', images: 1, seed: 5, minInstances: 4, maxInstances: 4 }), {
+      batchSize: 1,
+      transform: normalise(),
+      padMultiple: 32,
+      shuffle: false,
+    });
     const batch = (await loader.epoch(0).next()).value as Batch;
     expect(batch.prompts.categoryIds[0].length).toBeGreaterThanOrEqual(2);
     const losses: number[] = [];
@@ -111,7 +152,14 @@ describe('DinoR1Detector in the container', () => {
         model: {
           preset: 'tiny',
           backbone: 'dinov2',
-          options: { img_size: 56, patch_size: 14, embed_dim: 32, depth: 1, num_heads: 2, detector: { dModel: 32, numQueries: 6, numHeads: 4, numPoints: 2, ffnDim: 64, gnGroups: 8, encoderLayers: 1, decoderLayers: 1 } },
+          options: {
+            img_size: 56,
+            patch_size: 14,
+            embed_dim: 32,
+            depth: 1,
+            num_heads: 2,
+            detector: { dModel: 32, numQueries: 6, numHeads: 4, numPoints: 2, ffnDim: 64, gnGroups: 8, encoderLayers: 1, decoderLayers: 1 },
+          },
         },
       },
       [backboneDinoPlugin, decoderPlugin],
@@ -144,7 +192,20 @@ describe('DinoR1Detector in the container', () => {
       b.rebindSync(PART_TOKENS.encoder).toConstantValue(() => new PassThroughEncoder());
     });
     const c = createContainer(
-      { model: { preset: 'tiny', backbone: 'dinov2', options: { img_size: 56, patch_size: 14, embed_dim: 32, depth: 1, num_heads: 2, detector: { dModel: 32, numQueries: 6, numHeads: 4, numPoints: 2, ffnDim: 64, gnGroups: 8, decoderLayers: 1 } } } },
+      {
+        model: {
+          preset: 'tiny',
+          backbone: 'dinov2',
+          options: {
+            img_size: 56,
+            patch_size: 14,
+            embed_dim: 32,
+            depth: 1,
+            num_heads: 2,
+            detector: { dModel: 32, numQueries: 6, numHeads: 4, numPoints: 2, ffnDim: 64, gnGroups: 8, decoderLayers: 1 },
+          },
+        },
+      },
       [backboneDinoPlugin, decoderPlugin, mine],
       { logger: silentLogger },
     );

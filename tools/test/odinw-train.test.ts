@@ -19,7 +19,14 @@ describe('training and evaluation on real ODinW images', () => {
     const config = parseConfig({
       ...preset,
       train: { ...preset.train, steps: 3, batchSize: 2, evalEvery: 0, checkpointEvery: 0, logEvery: 1 },
-      data: { ...preset.data, train: { reader: 'odinw', source: PACKAGES, options: { split: 'train' } }, eval: { reader: 'odinw', source: PACKAGES, options: { split: 'valid' } }, maxSize: 128, crop: 0.5, bankImages: 0 },
+      data: {
+        ...preset.data,
+        train: { reader: 'odinw', source: PACKAGES, options: { split: 'train' } },
+        eval: { reader: 'odinw', source: PACKAGES, options: { split: 'valid' } },
+        maxSize: 128,
+        crop: 0.5,
+        bankImages: 0,
+      },
     });
     const dir = join(mkdtempSync(join(tmpdir(), 'dino-r1-odinw-')), 'run');
     const before = tf.memory().numTensors;
@@ -28,7 +35,10 @@ describe('training and evaluation on real ODinW images', () => {
     const ev = JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8'));
     expect(ev.stats).toHaveLength(12);
     expect(ev.dataset).toBe(`odinw:${PACKAGES}?split=valid`);
-    const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const losses = metrics.filter((m) => typeof m.loss === 'number');
     expect(losses).toHaveLength(3);
     losses.forEach((m) => expect(Number.isFinite(m.loss)).toBe(true));

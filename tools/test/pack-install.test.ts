@@ -11,7 +11,12 @@ import { join, resolve } from 'node:path';
 const ROOT = resolve(__dirname, '../..');
 
 function run(cmd: string, args: string[], cwd: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' } });
+  return execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' },
+  });
 }
 
 describe('published packages install and load on their own', () => {

@@ -22,7 +22,11 @@ async function run(config: DinoR1Config): Promise<string> {
 }
 
 function metrics(dir: string): Array<Record<string, number>> {
-  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => 'loss' in r);
+  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((r) => 'loss' in r);
 }
 
 /** The policy's initial weights of `config` (seeded), as PyTorch-layout arrays by name. */
@@ -60,7 +64,12 @@ const isBackbone = (n: string) => n.startsWith('detector.backbone.');
 /** The micro config's model (seeded weights) and one batch of 2 synthetic images of split `split`. */
 async function microModelAndBatch(split: string) {
   const model = buildModel(micro(), silentLogger);
-  const loader = new BatchLoader(syntheticDataset({ split, images: 2, width: 64, height: 64 }), { batchSize: 2, transform: normalise(), padMultiple: model.padMultiple, shuffle: false });
+  const loader = new BatchLoader(syntheticDataset({ split, images: 2, width: 64, height: 64 }), {
+    batchSize: 2,
+    transform: normalise(),
+    padMultiple: model.padMultiple,
+    shuffle: false,
+  });
   const b = (await loader.epoch(0).next()).value as Batch;
   return { model, b };
 }
@@ -76,7 +85,11 @@ describe('training semantics on the real detector', () => {
       const before = initialWeights(config);
       const after = checkpoint(dir, 5);
       if (mult === 0) {
-        const changed = [...before].filter(([n, a]) => isBackbone(n) && !Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(after.get(n)!.buffer, after.get(n)!.byteOffset, after.get(n)!.byteLength)));
+        const changed = [...before].filter(
+          ([n, a]) =>
+            isBackbone(n) &&
+            !Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(after.get(n)!.buffer, after.get(n)!.byteOffset, after.get(n)!.byteLength)),
+        );
         expect(changed.map(([n]) => n)).toEqual([]);
       }
       moved[mult] = { backbone: movement(before, after, isBackbone), rest: movement(before, after, (n) => !isBackbone(n)) };
@@ -84,7 +97,9 @@ describe('training semantics on the real detector', () => {
     expect(moved[0].backbone).toBe(0);
     expect(moved[0].rest).toBeGreaterThan(0);
     const ratio = moved[0.1].backbone / moved[1].backbone;
-    process.stderr.write(`backbone movement after 5 steps: ×0.1 → ${moved[0.1].backbone.toExponential(3)}, ×1 → ${moved[1].backbone.toExponential(3)} (ratio ${ratio.toFixed(3)})\n`);
+    process.stderr.write(
+      `backbone movement after 5 steps: ×0.1 → ${moved[0.1].backbone.toExponential(3)}, ×1 → ${moved[1].backbone.toExponential(3)} (ratio ${ratio.toFixed(3)})\n`,
+    );
     expect(ratio).toBeGreaterThan(0.05);
     expect(ratio).toBeLessThan(0.2);
   }, 120000);
@@ -100,7 +115,11 @@ describe('training semantics on the real detector', () => {
   }, 120000);
 
   it('epoch-snapshot with every: 2 refreshes every 2 steps whatever the data epoch', async () => {
-    const config = micro({ data: { train: { options: { images: 6 } } }, train: { steps: 6 }, grqo: { klAnchor: { name: 'epoch-snapshot', options: { every: 2 } } } });
+    const config = micro({
+      data: { train: { options: { images: 6 } } },
+      train: { steps: 6 },
+      grqo: { klAnchor: { name: 'epoch-snapshot', options: { every: 2 } } },
+    });
     const kl = metrics(await run(config)).map((r) => r.kl);
     for (const i of [0, 2, 4]) expect(Math.abs(kl[i])).toBeLessThanOrEqual(1e-6);
     for (const i of [1, 3, 5]) expect(kl[i]).toBeGreaterThan(1e-6); // step 3 opens a data epoch: no snapshot there

@@ -7,7 +7,6 @@
 import { initBackend, installWasmOverrides, medianSeconds, silentLogger, tf, uninstallWasmOverrides } from '@dino-r1/core';
 import { DinoVisionTransformer, DINOV2_PRESETS } from '../src';
 
-
 async function main(): Promise<void> {
   await initBackend('wasm', { logger: silentLogger });
   const model = new DinoVisionTransformer(DINOV2_PRESETS.vits14);

@@ -39,5 +39,4 @@ export class DinoV2Backbone extends Module implements Backbone {
   reseedNoise(seed: number): void {
     this.vit.reseedNoise(seed);
   }
-
 }

@@ -68,7 +68,7 @@ export class SwiGLUFFN extends Module {
   readonly hidden: number;
   constructor(dim: number, hiddenFeatures: number, bias = true) {
     super();
-    this.hidden = (Math.floor((hiddenFeatures * 2) / 3) + 7) >> 3 << 3;
+    this.hidden = ((Math.floor((hiddenFeatures * 2) / 3) + 7) >> 3) << 3;
     this.w12 = this.module('w12', new Linear(dim, 2 * this.hidden, {}, bias));
     this.w3 = this.module('w3', new Linear(this.hidden, dim, {}, bias));
   }

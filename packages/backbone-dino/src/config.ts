@@ -5,7 +5,19 @@
  */
 import { DINOV2_DEFAULTS, type DinoV2Config } from './dinov2';
 
-const NUMBER_KEYS = ['img_size', 'patch_size', 'in_chans', 'embed_dim', 'depth', 'num_heads', 'mlp_ratio', 'drop_path_rate', 'init_values', 'num_register_tokens', 'interpolate_offset'] as const;
+const NUMBER_KEYS = [
+  'img_size',
+  'patch_size',
+  'in_chans',
+  'embed_dim',
+  'depth',
+  'num_heads',
+  'mlp_ratio',
+  'drop_path_rate',
+  'init_values',
+  'num_register_tokens',
+  'interpolate_offset',
+] as const;
 const BOOLEAN_KEYS = ['qkv_bias', 'ffn_bias', 'proj_bias', 'drop_path_uniform', 'interpolate_antialias'] as const;
 
 /** The given keys only (validated), for layering over a preset. */
@@ -39,7 +51,8 @@ export function dinov2Config(raw: Record<string, unknown>, source = 'config', ch
   }
   const ffn = value('ffn_layer');
   if (ffn !== undefined) {
-    if (ffn !== 'mlp' && ffn !== 'swiglu' && ffn !== 'swiglufused') throw new Error(`${source}: ffn_layer must be mlp, swiglu or swiglufused (got ${JSON.stringify(raw.ffn_layer)})`);
+    if (ffn !== 'mlp' && ffn !== 'swiglu' && ffn !== 'swiglufused')
+      throw new Error(`${source}: ffn_layer must be mlp, swiglu or swiglufused (got ${JSON.stringify(raw.ffn_layer)})`);
     out.ffn_layer = ffn;
   }
   if (checkHeads && out.embed_dim % out.num_heads) throw new Error(`${source}: embed_dim ${out.embed_dim} is not divisible by num_heads ${out.num_heads}`);

@@ -63,7 +63,11 @@ class Conv2d extends Module {
 
 class PatchEmbed extends Module {
   readonly proj: Conv2d;
-  constructor(readonly patchSize: number, inC: number, dim: number) {
+  constructor(
+    readonly patchSize: number,
+    inC: number,
+    dim: number,
+  ) {
     super();
     this.proj = this.module('proj', new Conv2d(inC, dim, patchSize));
   }

@@ -10,7 +10,9 @@ export const backboneDinoPlugin = definePlugin('@dino-r1/backbone-dino', (b) => 
       const { options } = ctx.get(TOKENS.Config).model;
       const preset = typeof options.preset === 'string' ? DINOV2_PRESETS[options.preset] : {};
       if (options.preset !== undefined && !preset) {
-        throw new Error(`config field model.options.preset: unknown DINOv2 preset '${String(options.preset)}'; known: ${Object.keys(DINOV2_PRESETS).join(', ')}`);
+        throw new Error(
+          `config field model.options.preset: unknown DINOv2 preset '${String(options.preset)}'; known: ${Object.keys(DINOV2_PRESETS).join(', ')}`,
+        );
       }
       return new DinoV2Backbone({ ...preset, ...dinov2ConfigOverrides(options, 'config model.options') });
     },

@@ -11,7 +11,11 @@ import { gelu } from './blocks';
 class ConvTranspose2x2 extends Module {
   readonly weight: Variable;
   readonly bias: Variable;
-  constructor(readonly inC: number, readonly outC: number, seed?: number) {
+  constructor(
+    readonly inC: number,
+    readonly outC: number,
+    seed?: number,
+  ) {
     super();
     const b = 1 / Math.sqrt(outC * 4);
     this.weight = this.param('weight', tf.randomUniform([2, 2, outC, inC], -b, b, 'float32', seed), 'convTranspose2d');
@@ -33,7 +37,11 @@ class UpStage extends Module {
     if (times === 2) {
       const norm = this.module('1', new LayerNorm(dim / 2, 1e-6));
       const second = this.module('3', new ConvTranspose2x2(dim / 2, dim / 4));
-      this.steps.push((x) => norm.forward(x), gelu, (x) => second.forward(x));
+      this.steps.push(
+        (x) => norm.forward(x),
+        gelu,
+        (x) => second.forward(x),
+      );
     }
   }
   forward(x: Tensor): Tensor {
@@ -47,7 +55,10 @@ export class SimpleFeaturePyramid extends Module {
   readonly outChannels: number[];
   readonly strides: number[];
 
-  constructor(readonly dim: number, patchSize: number) {
+  constructor(
+    readonly dim: number,
+    patchSize: number,
+  ) {
     super();
     if (dim % 4) throw new Error(`SimpleFeaturePyramid: width ${dim} must be divisible by 4`);
     this.simfp_2 = this.module('simfp_2', new UpStage(dim, 2));

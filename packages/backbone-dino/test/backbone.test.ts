@@ -12,14 +12,26 @@ describe('DINOv2 backbone with the simple feature pyramid', () => {
     expect(bb.outChannels).toEqual([8, 16, 32, 32]);
     expect(bb.strides).toEqual([3.5, 7, 14, 28]);
     const pixels = tf.randomNormal([2, 56, 84, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-    const { levels } = bb.forward({ pixels, mask: tf.zeros([2, 56, 84]) as tf.Tensor3D, sizes: [[56, 84], [56, 84]] }, false);
+    const { levels } = bb.forward(
+      {
+        pixels,
+        mask: tf.zeros([2, 56, 84]) as tf.Tensor3D,
+        sizes: [
+          [56, 84],
+          [56, 84],
+        ],
+      },
+      false,
+    );
     expect(levels.map((l) => l.shape)).toEqual([
       [2, 16, 24, 8],
       [2, 8, 12, 16],
       [2, 4, 6, 32],
       [2, 2, 3, 32],
     ]);
-    expect([...bb.stateDictShapes().keys()]).toEqual(expect.arrayContaining(['vit.pos_embed', 'pyramid.simfp_2.0.weight', 'pyramid.simfp_2.1.weight', 'pyramid.simfp_2.3.weight', 'pyramid.simfp_3.0.bias']));
+    expect([...bb.stateDictShapes().keys()]).toEqual(
+      expect.arrayContaining(['vit.pos_embed', 'pyramid.simfp_2.0.weight', 'pyramid.simfp_2.1.weight', 'pyramid.simfp_2.3.weight', 'pyramid.simfp_3.0.bias']),
+    );
     expect(bb.stateDictShapes().get('pyramid.simfp_2.0.weight')!.shape).toEqual([32, 16, 2, 2]); // torch ConvTranspose [in,out,kh,kw]
   });
 
@@ -43,7 +55,13 @@ describe('DINOv2 backbone with the simple feature pyramid', () => {
     const c = createContainer({ model: { backbone: 'dinov2', options: { ...tiny, num_register_tokens: 2 } } }, [backboneDinoPlugin], { logger: silentLogger });
     const bb = c.get<Backbone>(TOKENS.ActiveBackbone) as DinoV2Backbone;
     expect(bb.vit.config.num_register_tokens).toBe(2);
-    expect(DINOV2_PRESETS.vits14_reg).toMatchObject({ embed_dim: 384, num_heads: 6, num_register_tokens: 4, interpolate_antialias: true, interpolate_offset: 0 });
+    expect(DINOV2_PRESETS.vits14_reg).toMatchObject({
+      embed_dim: 384,
+      num_heads: 6,
+      num_register_tokens: 4,
+      interpolate_antialias: true,
+      interpolate_offset: 0,
+    });
     const bad = createContainer({ model: { options: { preset: 'vitx14' } } }, [backboneDinoPlugin], { logger: silentLogger });
     expect(() => bad.get(TOKENS.ActiveBackbone)).toThrow(/unknown DINOv2 preset 'vitx14'/);
   });

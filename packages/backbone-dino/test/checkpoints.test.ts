@@ -63,7 +63,15 @@ describe('DINOv2 checkpoints', () => {
   it('infers the architecture from shapes', () => {
     const { tensors } = loadTensors(WEIGHTS);
     const shapes = new Map([...tensors].map(([k, t]) => [k, t.shape]));
-    expect(inferDinov2Config(shapes)).toEqual({ embed_dim: 64, patch_size: 14, img_size: 56, depth: 2, num_register_tokens: 4, ffn_layer: 'mlp', mlp_ratio: 4 });
+    expect(inferDinov2Config(shapes)).toEqual({
+      embed_dim: 64,
+      patch_size: 14,
+      img_size: 56,
+      depth: 2,
+      num_register_tokens: 4,
+      ffn_layer: 'mlp',
+      mlp_ratio: 4,
+    });
   });
 
   it('names a missing key or a wrong shape', () => {
@@ -77,6 +85,8 @@ describe('DINOv2 checkpoints', () => {
     const wrong = new Map(tensors);
     wrong.set('norm.weight', tf.zeros([65]));
     writeSafetensors(join(dir, 'wrong.safetensors'), tensorsToEntries(wrong));
-    expect(() => loadDinov2Checkpoint(join(dir, 'wrong.safetensors'), model)).toThrow('shape mismatch for norm.weight: expected [64] (PyTorch layout), got [65]');
+    expect(() => loadDinov2Checkpoint(join(dir, 'wrong.safetensors'), model)).toThrow(
+      'shape mismatch for norm.weight: expected [64] (PyTorch layout), got [65]',
+    );
   });
 });

@@ -29,12 +29,17 @@ print(out)
 `;
   const r = spawnSync('python3', ['-c', script], { encoding: 'utf8' });
   if (r.status !== 0) return null;
-  return JSON.parse(r.stdout.trim().replace(/'/g, '"').replace(/(\d+):/g, '"$1":'));
+  return JSON.parse(
+    r.stdout
+      .trim()
+      .replace(/'/g, '"')
+      .replace(/(\d+):/g, '"$1":'),
+  );
 }
 
 export function benchAssignment(): void {
   let seed = 1;
-  const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   const scipy = scipyMs();
   const costs = new Map(SHAPES.map((g) => [g, Float64Array.from({ length: 900 * g }, rand)]));
   // Let the JIT reach its top tier on every shape before timing any of them.

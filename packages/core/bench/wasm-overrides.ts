@@ -6,12 +6,16 @@ import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { initBackend, installWasmOverrides, medianSeconds, silentLogger, tf, uninstallWasmOverrides } from '../src';
 
 function timeIt(f: () => Tensor | Tensor[]): number {
-  return medianSeconds(() => {
-    const out = tf.tidy(f);
-    const list = Array.isArray(out) ? out : [out];
-    list.forEach((t) => t.dataSync());
-    tf.dispose(list);
-  }, 3, 1);
+  return medianSeconds(
+    () => {
+      const out = tf.tidy(f);
+      const list = Array.isArray(out) ? out : [out];
+      list.forEach((t) => t.dataSync());
+      tf.dispose(list);
+    },
+    3,
+    1,
+  );
 }
 
 export async function benchWasmOverrides(): Promise<void> {

@@ -24,10 +24,7 @@ export function cxcywhToXyxy(b: Tensor): Tensor {
 export function xyxyToCxcywh(b: Tensor): Tensor {
   return tf.tidy(() => {
     const [x0, y0, x1, y1] = coordinates(b);
-    return tf.stack(
-      [tf.mul(tf.add(x0, x1), 0.5), tf.mul(tf.add(y0, y1), 0.5), tf.sub(x1, x0), tf.sub(y1, y0)],
-      -1,
-    );
+    return tf.stack([tf.mul(tf.add(x0, x1), 0.5), tf.mul(tf.add(y0, y1), 0.5), tf.sub(x1, x0), tf.sub(y1, y0)], -1);
   });
 }
 
@@ -125,8 +122,7 @@ function geometry(a: Box, b: Box): { inter: number; union: number; enclosing: nu
   const ih = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
   const inter = iw * ih;
   const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  const enclosing =
-    Math.max(0, Math.max(a[2], b[2]) - Math.min(a[0], b[0])) * Math.max(0, Math.max(a[3], b[3]) - Math.min(a[1], b[1]));
+  const enclosing = Math.max(0, Math.max(a[2], b[2]) - Math.min(a[0], b[0])) * Math.max(0, Math.max(a[3], b[3]) - Math.min(a[1], b[1]));
   return { inter, union, enclosing };
 }
 

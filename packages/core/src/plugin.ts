@@ -4,14 +4,7 @@
  * them and binds the config's choices to the `Active*` tokens, so consumers inject what the config picked.
  */
 import 'reflect-metadata';
-import {
-  Container,
-  ContainerModule,
-  type ContainerModuleLoadOptions,
-  type Newable,
-  type ResolutionContext,
-  type ServiceIdentifier,
-} from 'inversify';
+import { Container, ContainerModule, type ContainerModuleLoadOptions, type Newable, type ResolutionContext, type ServiceIdentifier } from 'inversify';
 import { parseConfig } from './config/load';
 import type { DinoR1Config, DinoR1ConfigInput } from './config/schema';
 import type { WeightedReward } from './contracts';
@@ -48,10 +41,7 @@ export function definePlugin(pluginName: string, register: (binder: PluginBinder
 }
 
 /** Every registration recorded by `bindNamed` for `token`. */
-export function registeredNames(
-  container: Pick<ResolutionContext, 'getAll'>,
-  token: ServiceIdentifier<unknown>,
-): Registration[] {
+export function registeredNames(container: Pick<ResolutionContext, 'getAll'>, token: ServiceIdentifier<unknown>): Registration[] {
   let all: Registration[];
   try {
     all = container.getAll(TOKENS.Registration, { optional: true });
@@ -69,9 +59,7 @@ export class NotRegisteredError extends Error {
     readonly registered: readonly Registration[],
     readonly configField?: string,
   ) {
-    const list = registered.length
-      ? registered.map((r) => `'${r.name}' (from ${r.plugin})`).join(', ')
-      : 'none (is the plugin that provides it loaded?)';
+    const list = registered.length ? registered.map((r) => `'${r.name}' (from ${r.plugin})`).join(', ') : 'none (is the plugin that provides it loaded?)';
     const where = configField ? ` (config field ${configField})` : '';
     super(`no ${kind} named '${requested}' is registered${where}; registered: ${list}`);
     this.name = 'NotRegisteredError';
@@ -79,12 +67,7 @@ export class NotRegisteredError extends Error {
 }
 
 /** Resolves the implementation bound to `token` under `name`, or throws a `NotRegisteredError`. */
-export function resolveNamed<T>(
-  container: Pick<ResolutionContext, 'get' | 'getAll'>,
-  token: ServiceIdentifier<T>,
-  name: string,
-  configField?: string,
-): T {
+export function resolveNamed<T>(container: Pick<ResolutionContext, 'get' | 'getAll'>, token: ServiceIdentifier<T>, name: string, configField?: string): T {
   const registered = registeredNames(container, token);
   const found = container.get(token, { name, optional: true });
   if (found === undefined) throw new NotRegisteredError(tokenName(token), name, registered, configField);
@@ -99,11 +82,7 @@ export interface CreateContainerOptions {
  * Builds the one container of a run: validates `config`, binds it, loads the plugins in order (a later
  * plugin may `rebind` what an earlier one bound) and binds the `Active*` tokens to the config's choices.
  */
-export function createContainer(
-  config: DinoR1ConfigInput | DinoR1Config,
-  plugins: readonly Plugin[] = [],
-  opts: CreateContainerOptions = {},
-): Container {
+export function createContainer(config: DinoR1ConfigInput | DinoR1Config, plugins: readonly Plugin[] = [], opts: CreateContainerOptions = {}): Container {
   const resolved = parseConfig(config);
   const container = new Container();
   container.bind(TOKENS.Config).toConstantValue(resolved);
@@ -126,13 +105,7 @@ export function createContainer(
 }
 
 /** Binds `active` to the implementation registered under `name` for `named`, resolved on first use. */
-function bindChoice<T>(
-  container: Container,
-  active: ServiceIdentifier<T>,
-  named: ServiceIdentifier<T>,
-  name: string,
-  configField: string,
-): void {
+function bindChoice<T>(container: Container, active: ServiceIdentifier<T>, named: ServiceIdentifier<T>, name: string, configField: string): void {
   container
     .bind(active)
     .toDynamicValue((ctx) => resolveNamed(ctx, named, name, configField))

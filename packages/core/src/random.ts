@@ -4,7 +4,7 @@
  */
 export function lcg(seed: number): () => number {
   let s = seed >>> 0 || 1;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** A seed derived from `seed` and a label (FNV-1a over both), for independent streams from one run seed. */

@@ -56,11 +56,7 @@ function numel(shape: readonly number[]): number {
 }
 
 /** Parses and validates a header against the size of the data buffer. */
-export function parseHeader(
-  headerJson: string,
-  dataBytes: number,
-  file: string,
-): { tensors: Map<string, TensorInfo>; metadata: Record<string, string> } {
+export function parseHeader(headerJson: string, dataBytes: number, file: string): { tensors: Map<string, TensorInfo>; metadata: Record<string, string> } {
   let raw: unknown;
   try {
     raw = JSON.parse(headerJson);
@@ -98,11 +94,7 @@ export function parseHeader(
     const dtype = v.dtype as Dtype;
     const expected = numel(v.shape as number[]) * DTYPE_BYTES[dtype];
     if (off[1] - off[0] !== expected) {
-      throw new SafetensorsError(
-        file,
-        `data_offsets span ${off[1] - off[0]} bytes but ${dtype}${JSON.stringify(v.shape)} needs ${expected}`,
-        name,
-      );
+      throw new SafetensorsError(file, `data_offsets span ${off[1] - off[0]} bytes but ${dtype}${JSON.stringify(v.shape)} needs ${expected}`, name);
     }
     if (off[1] > dataBytes) {
       throw new SafetensorsError(file, `data ends at byte ${off[1]} but the file holds ${dataBytes} data bytes (truncated?)`, name);
@@ -283,16 +275,36 @@ function encode(t: TensorToWrite, name: string): Uint8Array {
   for (let i = 0; i < n; i++) {
     const v = d[i] as number | bigint;
     switch (t.dtype) {
-      case 'F32': view.setFloat32(i * 4, Number(v), true); break;
-      case 'F64': view.setFloat64(i * 8, Number(v), true); break;
-      case 'F16': view.setUint16(i * 2, f32ToF16(Number(v)), true); break;
-      case 'BF16': view.setUint16(i * 2, f32ToBf16(Number(v)), true); break;
-      case 'I64': view.setBigInt64(i * 8, typeof v === 'bigint' ? v : BigInt(Math.trunc(v)), true); break;
-      case 'I32': view.setInt32(i * 4, Number(v), true); break;
-      case 'I16': view.setInt16(i * 2, Number(v), true); break;
-      case 'I8': view.setInt8(i, Number(v)); break;
-      case 'U8': view.setUint8(i, Number(v)); break;
-      case 'BOOL': view.setUint8(i, Number(v) ? 1 : 0); break;
+      case 'F32':
+        view.setFloat32(i * 4, Number(v), true);
+        break;
+      case 'F64':
+        view.setFloat64(i * 8, Number(v), true);
+        break;
+      case 'F16':
+        view.setUint16(i * 2, f32ToF16(Number(v)), true);
+        break;
+      case 'BF16':
+        view.setUint16(i * 2, f32ToBf16(Number(v)), true);
+        break;
+      case 'I64':
+        view.setBigInt64(i * 8, typeof v === 'bigint' ? v : BigInt(Math.trunc(v)), true);
+        break;
+      case 'I32':
+        view.setInt32(i * 4, Number(v), true);
+        break;
+      case 'I16':
+        view.setInt16(i * 2, Number(v), true);
+        break;
+      case 'I8':
+        view.setInt8(i, Number(v));
+        break;
+      case 'U8':
+        view.setUint8(i, Number(v));
+        break;
+      case 'BOOL':
+        view.setUint8(i, Number(v) ? 1 : 0);
+        break;
     }
   }
   return out;
@@ -363,10 +375,7 @@ function headerBytes(entries: [string, TensorToWrite][], metadata: Record<string
 }
 
 /** Serialises tensors to one in-memory buffer. */
-export function serializeSafetensors(
-  tensors: ReadonlyMap<string, TensorToWrite> | Record<string, TensorToWrite>,
-  metadata?: Record<string, string>,
-): Buffer {
+export function serializeSafetensors(tensors: ReadonlyMap<string, TensorToWrite> | Record<string, TensorToWrite>, metadata?: Record<string, string>): Buffer {
   const entries = entriesOf(tensors);
   const header = headerBytes(entries, metadata);
   return Buffer.concat([header, ...entries.map(([name, t]) => encode(t, name))]);

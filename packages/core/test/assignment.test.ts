@@ -77,7 +77,11 @@ describe('linearSumAssignment', () => {
   });
 
   it('handles zero rows or columns', () => {
-    for (const [r, c] of [[0, 0], [0, 5], [5, 0]]) {
+    for (const [r, c] of [
+      [0, 0],
+      [0, 5],
+      [5, 0],
+    ]) {
       const a = linearSumAssignment([], r, c);
       expect(a.rows.length).toBe(0);
       expect(a.cols.length).toBe(0);

@@ -1,12 +1,4 @@
-import {
-  backendChoice,
-  initBackend,
-  installWasmOverrides,
-  tf,
-  uninstallWasmOverrides,
-  wasmOverridesInstalled,
-  type Logger,
-} from '../src';
+import { backendChoice, initBackend, installWasmOverrides, tf, uninstallWasmOverrides, wasmOverridesInstalled, type Logger } from '../src';
 import type { Tensor } from '@tensorflow/tfjs-core';
 
 function recorder(): Logger & { lines: string[] } {
@@ -65,7 +57,12 @@ describe('wasm kernel overrides give the same numbers as the reference kernels',
   it('transposed BatchMatMul (values and gradients)', async () => {
     const f = () => {
       const out: Tensor[] = [];
-      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      for (const [ta, tb] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
         const a = seeded(ta ? [3, 40, 33] : [3, 33, 40], 1);
         const b = seeded(tb ? [3, 25, 40] : [3, 40, 25], 2);
         out.push(tf.matMul(a, b, ta, tb));
@@ -99,9 +96,7 @@ describe('wasm kernel overrides give the same numbers as the reference kernels',
       const w = seeded([...ws], 4);
       const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad);
       const up = seeded(y.shape, 5);
-      const [gx, gw] = tf.grads((a: Tensor, b: Tensor) =>
-        tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), up)),
-      )([x, w]);
+      const [gx, gw] = tf.grads((a: Tensor, b: Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), up)))([x, w]);
       return [y, gx, gw];
     };
     const ref = await on('cpu', f);
@@ -148,7 +143,14 @@ describe('gradient control', () => {
     const g = tf.grad((v: Tensor) => tf.sum(tf.add(tf.square(v), tf.mul(stopGradient(tf.square(v)), v))))(x);
     // d/dv [v² + c·v] with c = v² held constant = 2v + v²
     expect(g.arraySync()).toEqual([3, 8, 15]);
-    const h = tf.grad((v: Tensor) => tf.sum(tf.add(v, noGrad(() => tf.mul(v, v)))))(x);
+    const h = tf.grad((v: Tensor) =>
+      tf.sum(
+        tf.add(
+          v,
+          noGrad(() => tf.mul(v, v)),
+        ),
+      ),
+    )(x);
     expect(h.arraySync()).toEqual([1, 1, 1]);
     expect(noGrad(() => 5)).toBe(5);
   });

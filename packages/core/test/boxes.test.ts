@@ -81,9 +81,7 @@ describe('box ops', () => {
         const m = [...x];
         p[k] += h;
         m[k] -= h;
-        return which === 'a'
-          ? (lossHost(p, b0) - lossHost(m, b0)) / (2 * h)
-          : (lossHost(a0, p) - lossHost(a0, m)) / (2 * h);
+        return which === 'a' ? (lossHost(p, b0) - lossHost(m, b0)) / (2 * h) : (lossHost(a0, p) - lossHost(a0, m)) / (2 * h);
       });
     const na = numeric(a0, 'a');
     const nb = numeric(b0, 'b');
@@ -95,10 +93,48 @@ describe('box ops', () => {
 describe('batchGather', () => {
   it('gathers per image along axis 1, with gradient', async () => {
     const { batchGather } = await import('../src');
-    const x = tf.tensor3d([[[1, 2], [3, 4], [5, 6]], [[7, 8], [9, 10], [11, 12]]]);
-    const idx = tf.tensor2d([[2, 0], [1, 1]], [2, 2], 'int32');
-    expect(batchGather(x, idx).arraySync()).toEqual([[[5, 6], [1, 2]], [[9, 10], [9, 10]]]);
+    const x = tf.tensor3d([
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      [
+        [7, 8],
+        [9, 10],
+        [11, 12],
+      ],
+    ]);
+    const idx = tf.tensor2d(
+      [
+        [2, 0],
+        [1, 1],
+      ],
+      [2, 2],
+      'int32',
+    );
+    expect(batchGather(x, idx).arraySync()).toEqual([
+      [
+        [5, 6],
+        [1, 2],
+      ],
+      [
+        [9, 10],
+        [9, 10],
+      ],
+    ]);
     const g = tf.grad((t: Tensor) => tf.sum(batchGather(t, idx)))(x);
-    expect(g.arraySync()).toEqual([[[1, 1], [0, 0], [1, 1]], [[0, 0], [2, 2], [0, 0]]]);
+    expect(g.arraySync()).toEqual([
+      [
+        [1, 1],
+        [0, 0],
+        [1, 1],
+      ],
+      [
+        [0, 0],
+        [2, 2],
+        [0, 0],
+      ],
+    ]);
   });
 });

@@ -20,7 +20,20 @@ describe('config', () => {
   it('names every bad field by its path', () => {
     let err: ConfigError | undefined;
     try {
-      parseConfig({ grqo: { alpha: 'x', rewards: [{ name: 'l1', weight: 1 }, { name: '', weight: 2 }], klAnchr: {} }, train: { steps: -3 } }, 'my.json');
+      parseConfig(
+        {
+          grqo: {
+            alpha: 'x',
+            rewards: [
+              { name: 'l1', weight: 1 },
+              { name: '', weight: 2 },
+            ],
+            klAnchr: {},
+          },
+          train: { steps: -3 },
+        },
+        'my.json',
+      );
     } catch (e) {
       err = e as ConfigError;
     }

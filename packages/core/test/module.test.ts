@@ -1,16 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  initBackend,
-  loadModule,
-  Module,
-  readSafetensors,
-  saveModule,
-  silentLogger,
-  StateDictError,
-  tf,
-} from '../src';
+import { initBackend, loadModule, Module, readSafetensors, saveModule, silentLogger, StateDictError, tf } from '../src';
 import type { Tensor } from '@tensorflow/tfjs-core';
 
 class Linear extends Module {
@@ -30,9 +21,12 @@ class Block extends Module {
 }
 
 class Net extends Module {
-  readonly patch = this.module('patch', new (class extends Module {
-    readonly weight = this.param('weight', tf.randomNormal([3, 3, 2, 5], 0, 1, 'float32', 3), 'conv2d');
-  })());
+  readonly patch = this.module(
+    'patch',
+    new (class extends Module {
+      readonly weight = this.param('weight', tf.randomNormal([3, 3, 2, 5], 0, 1, 'float32', 3), 'conv2d');
+    })(),
+  );
   readonly blocks = [0, 1].map((i) => this.module(String(i), new Block()));
 }
 
@@ -137,7 +131,11 @@ describe('parametersWithoutGradient', () => {
     const used = tf.variable(tf.tensor1d([1, 2]));
     const unused = tf.variable(tf.tensor1d([3]));
     const zeroed = tf.variable(tf.tensor1d([4]));
-    const params = [['used', used], ['unused', unused], ['zeroed', zeroed]] as const;
+    const params = [
+      ['used', used],
+      ['unused', unused],
+      ['zeroed', zeroed],
+    ] as const;
     const loss = () => tf.add(tf.sum(tf.square(used)), tf.mul(tf.sum(zeroed), 0)) as tf.Scalar;
     expect(parametersWithoutGradient(loss, params)).toEqual(['unused', 'zeroed']);
     const before = tf.memory().numTensors;

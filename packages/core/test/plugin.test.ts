@@ -59,7 +59,15 @@ describe('plugin container', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const external = require(writeExternalPlugin());
     const container = createContainer(
-      { seed: 3, grqo: { rewards: [{ name: 'center-distance', weight: 5 }, { name: 'constant', weight: 2 }] } },
+      {
+        seed: 3,
+        grqo: {
+          rewards: [
+            { name: 'center-distance', weight: 5 },
+            { name: 'constant', weight: 2 },
+          ],
+        },
+      },
       [builtins, external],
       { logger: core.silentLogger },
     );
@@ -68,7 +76,13 @@ describe('plugin container', () => {
       ['center-distance', 5],
       ['constant', 2],
     ]);
-    const pred = { logits: tf.zeros([2, 1]), boxes: tf.tensor2d([[0.5, 0.5, 0.1, 0.1], [0.2, 0.1, 0.1, 0.1]]) };
+    const pred = {
+      logits: tf.zeros([2, 1]),
+      boxes: tf.tensor2d([
+        [0.5, 0.5, 0.1, 0.1],
+        [0.2, 0.1, 0.1, 0.1],
+      ]),
+    };
     const gt = { boxes: tf.tensor2d([[0.5, 0.2, 0.3, 0.3]]), labels: tf.tensor1d([0], 'int32') };
     const m = rewards[0].reward.matrix(pred, gt).arraySync() as number[][];
     expect(m[0][0]).toBeCloseTo(-0.3, 6);
@@ -85,9 +99,7 @@ describe('plugin container', () => {
     expect(() => container.get(TOKENS.ActiveRewards)).toThrow(
       "no Reward named 'iuo' is registered (config field grqo.rewards.0.name); registered: 'constant' (from test:builtins)",
     );
-    expect(() => container.get(TOKENS.ActiveKlAnchor)).toThrow(
-      /no KlAnchor named 'epoch-snapshot' .*grqo\.klAnchor\.name.*registered: none/,
-    );
+    expect(() => container.get(TOKENS.ActiveKlAnchor)).toThrow(/no KlAnchor named 'epoch-snapshot' .*grqo\.klAnchor\.name.*registered: none/);
   });
 
   it('chooses named implementations by config and lets a later plugin override an earlier one', () => {

@@ -1,13 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  readSafetensors,
-  SafetensorsError,
-  SafetensorsFile,
-  serializeSafetensors,
-  writeSafetensors,
-} from '../src/safetensors';
+import { readSafetensors, SafetensorsError, SafetensorsFile, serializeSafetensors, writeSafetensors } from '../src/safetensors';
 import { sharedPath } from './shared';
 
 const dir = mkdtempSync(join(tmpdir(), 'dino-r1-st-'));
@@ -89,30 +83,18 @@ describe('safetensors', () => {
     expect(() => SafetensorsFile.open(rawFile('huge', good, data, 1n << 40n))).toThrow(/exceeds the file size/);
     expect(() => SafetensorsFile.open(rawFile('json', '{"a": ', data))).toThrow(/not valid JSON/);
     expect(() => SafetensorsFile.open(rawFile('trunc', good, Buffer.alloc(4)))).toThrow(/tensor 'a'.*truncated/);
-    expect(() =>
-      SafetensorsFile.open(rawFile('dtype', { a: { dtype: 'Q8', shape: [2], data_offsets: [0, 8] } }, data)),
-    ).toThrow(/tensor 'a'.*unsupported dtype "Q8"/);
-    expect(() =>
-      SafetensorsFile.open(rawFile('span', { a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, data)),
-    ).toThrow(/needs 12/);
+    expect(() => SafetensorsFile.open(rawFile('dtype', { a: { dtype: 'Q8', shape: [2], data_offsets: [0, 8] } }, data))).toThrow(
+      /tensor 'a'.*unsupported dtype "Q8"/,
+    );
+    expect(() => SafetensorsFile.open(rawFile('span', { a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, data))).toThrow(/needs 12/);
     expect(() =>
       SafetensorsFile.open(
-        rawFile(
-          'overlap',
-          { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } },
-          data,
-        ),
+        rawFile('overlap', { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, data),
       ),
     ).toThrow(/overlap/);
-    expect(() => SafetensorsFile.open(rawFile('hole', { a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, data))).toThrow(
-      /hole/,
-    );
-    expect(() => SafetensorsFile.open(rawFile('meta', { __metadata__: { a: 1 } }, Buffer.alloc(0)))).toThrow(
-      /__metadata__.a must be a string/,
-    );
-    expect(() => SafetensorsFile.open(rawFile('shape', { a: { dtype: 'F32', shape: [-1], data_offsets: [0, 8] } }, data))).toThrow(
-      /shape must be/,
-    );
+    expect(() => SafetensorsFile.open(rawFile('hole', { a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, data))).toThrow(/hole/);
+    expect(() => SafetensorsFile.open(rawFile('meta', { __metadata__: { a: 1 } }, Buffer.alloc(0)))).toThrow(/__metadata__.a must be a string/);
+    expect(() => SafetensorsFile.open(rawFile('shape', { a: { dtype: 'F32', shape: [-1], data_offsets: [0, 8] } }, data))).toThrow(/shape must be/);
     expect(() => SafetensorsFile.open(rawFile('named', good, Buffer.alloc(2)))).toThrow(SafetensorsError);
     expect(() => SafetensorsFile.open(rawFile('named', good, Buffer.alloc(2)))).toThrow(/named \(tensor 'a'\)/);
   });
@@ -128,9 +110,9 @@ describe('safetensors', () => {
     const p = join(dir, 'atomic.safetensors');
     writeSafetensors(p, { a: { dtype: 'F32', shape: [1], data: [1] } });
     const before = readFileSync(p);
-    expect(() =>
-      writeSafetensors(p, { a: { dtype: 'F32', shape: [1], data: [2] }, b: { dtype: 'F32', shape: [3], data: [1] } }),
-    ).toThrow(/has 1 values but shape \[3\] needs 3/);
+    expect(() => writeSafetensors(p, { a: { dtype: 'F32', shape: [1], data: [2] }, b: { dtype: 'F32', shape: [3], data: [1] } })).toThrow(
+      /has 1 values but shape \[3\] needs 3/,
+    );
     expect(readFileSync(p).equals(before)).toBe(true);
     expect(existsSync(`${p}.tmp-${process.pid}`)).toBe(false);
   });

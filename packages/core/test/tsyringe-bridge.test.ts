@@ -14,7 +14,14 @@ class AppService {
 describe('tsyringe bridge', () => {
   it('resolves @dino-r1 services, as the same singletons, from a tsyringe container', () => {
     const plugin = definePlugin('test', (b) => {
-      b.bindNamed(TOKENS.Reward, 'l1', { factory: () => ({ name: 'l1', matrix: () => { throw new Error('unused'); } }) });
+      b.bindNamed(TOKENS.Reward, 'l1', {
+        factory: () => ({
+          name: 'l1',
+          matrix: () => {
+            throw new Error('unused');
+          },
+        }),
+      });
     });
     const inversify = createContainer({ seed: 42, grqo: { rewards: [{ name: 'l1', weight: 5 }] } }, [plugin], {
       logger: silentLogger,

@@ -25,7 +25,7 @@ export function collateImages(samples: readonly Sample[], padMultiple = 1): Imag
   const mask = new Float32Array(B * H * W).fill(1);
   samples.forEach((s, b) => {
     for (let y = 0; y < s.height; y++) {
-      pixels.set(s.pixels.subarray(y * s.width * 3, (y + 1) * s.width * 3), ((b * H + y) * W) * 3);
+      pixels.set(s.pixels.subarray(y * s.width * 3, (y + 1) * s.width * 3), (b * H + y) * W * 3);
       mask.fill(0, (b * H + y) * W, (b * H + y) * W + s.width);
     }
   });
@@ -37,9 +37,19 @@ export function collatePrompts(p: SampledPrompts, B: number, K = Math.max(1, p.c
   const n = p.categoryIds.length;
   const row = <T>(real: (k: number) => T, pad: T) => Array.from({ length: K }, (_, k) => (k < n ? real(k) : pad));
   return {
-    boxes: tf.tensor3d(Array.from({ length: B }, () => row((k) => p.boxes[k], [0.5, 0.5, 0.1, 0.1])), [B, K, 4]),
-    sourceImage: tf.tensor2d(Array.from({ length: B }, () => row((k) => p.sourceImage[k], 0)), [B, K], 'int32'),
-    mask: tf.tensor2d(Array.from({ length: B }, () => row(() => 0, 1)), [B, K]),
+    boxes: tf.tensor3d(
+      Array.from({ length: B }, () => row((k) => p.boxes[k], [0.5, 0.5, 0.1, 0.1])),
+      [B, K, 4],
+    ),
+    sourceImage: tf.tensor2d(
+      Array.from({ length: B }, () => row((k) => p.sourceImage[k], 0)),
+      [B, K],
+      'int32',
+    ),
+    mask: tf.tensor2d(
+      Array.from({ length: B }, () => row(() => 0, 1)),
+      [B, K],
+    ),
     categoryIds: Array.from({ length: B }, () => row((k) => p.categoryIds[k], -1)),
   };
 }
@@ -49,8 +59,14 @@ export function collateTargets(samples: readonly Sample[], labels: readonly numb
   return samples.map((s, b) => {
     const keep = labels[b].map((l, j) => [l, j] as const).filter(([l]) => l >= 0);
     return {
-      boxes: tf.tensor2d(keep.map(([, j]) => normalisedCxcywh(s.boxes[j], s.width, s.height)), [keep.length, 4]),
-      labels: tf.tensor1d(keep.map(([l]) => l), 'int32'),
+      boxes: tf.tensor2d(
+        keep.map(([, j]) => normalisedCxcywh(s.boxes[j], s.width, s.height)),
+        [keep.length, 4],
+      ),
+      labels: tf.tensor1d(
+        keep.map(([l]) => l),
+        'int32',
+      ),
     };
   });
 }
@@ -66,5 +82,13 @@ export function collate(samples: readonly Sample[], prompts: SampledPrompts, pad
 }
 
 export function disposeBatch(batch: Batch): void {
-  tf.dispose([batch.images.pixels, batch.images.mask, batch.prompts.boxes, batch.prompts.sourceImage, batch.prompts.mask, ...(batch.prompts.embeddings ? [batch.prompts.embeddings] : []), ...batch.gts.flatMap((g) => [g.boxes, g.labels])]);
+  tf.dispose([
+    batch.images.pixels,
+    batch.images.mask,
+    batch.prompts.boxes,
+    batch.prompts.sourceImage,
+    batch.prompts.mask,
+    ...(batch.prompts.embeddings ? [batch.prompts.embeddings] : []),
+    ...batch.gts.flatMap((g) => [g.boxes, g.labels]),
+  ]);
 }

@@ -9,8 +9,16 @@ export interface CocoInstancesJson {
 
 export function toCocoJson(dataset: DetectionDataset): CocoInstancesJson {
   return {
-    images: dataset.images.map((im) => ({ id: im.id, width: im.width, height: im.height, file_name: im.file ?? `${dataset.name}/${im.id}.png`, ...(im.negCategoryIds ? { neg_category_ids: [...im.negCategoryIds], not_exhaustive_category_ids: [...(im.notExhaustiveCategoryIds ?? [])] } : {}) })),
-    annotations: dataset.images.flatMap((im) => im.annotations.map((a) => ({ id: a.id, image_id: im.id, category_id: a.categoryId, bbox: [...a.bbox], area: a.area, iscrowd: a.iscrowd ? 1 : 0 }))),
+    images: dataset.images.map((im) => ({
+      id: im.id,
+      width: im.width,
+      height: im.height,
+      file_name: im.file ?? `${dataset.name}/${im.id}.png`,
+      ...(im.negCategoryIds ? { neg_category_ids: [...im.negCategoryIds], not_exhaustive_category_ids: [...(im.notExhaustiveCategoryIds ?? [])] } : {}),
+    })),
+    annotations: dataset.images.flatMap((im) =>
+      im.annotations.map((a) => ({ id: a.id, image_id: im.id, category_id: a.categoryId, bbox: [...a.bbox], area: a.area, iscrowd: a.iscrowd ? 1 : 0 })),
+    ),
     categories: dataset.categories.map((c) => ({ id: c.id, name: c.name, ...(c.frequency ? { frequency: c.frequency } : {}) })),
   };
 }

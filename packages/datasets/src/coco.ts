@@ -21,7 +21,11 @@ export function readCocoFile(file: string, options: CocoReadOptions = {}): Detec
     const f = new Fields(file, `categories[${i}]`, raw);
     const frequency = options.lvis && f.has('frequency') ? f.string('frequency') : undefined;
     if (frequency !== undefined && !['r', 'c', 'f'].includes(frequency)) f.fail('frequency', `must be 'r', 'c' or 'f', got '${frequency}'`);
-    return { id: f.integer('id'), name: f.has('name') ? f.string('name') : String(f.integer('id')), ...(frequency ? { frequency: frequency as 'r' | 'c' | 'f' } : {}) };
+    return {
+      id: f.integer('id'),
+      name: f.has('name') ? f.string('name') : String(f.integer('id')),
+      ...(frequency ? { frequency: frequency as 'r' | 'c' | 'f' } : {}),
+    };
   });
   const categoryIds = new Set(categories.map((c) => c.id));
   const images = new Map<number, { record: Omit<ImageRecord, 'annotations'>; annotations: Annotation[] }>();
@@ -38,7 +42,13 @@ export function readCocoFile(file: string, options: CocoReadOptions = {}): Detec
     const neg = options.lvis ? checkCats('neg_category_ids') : undefined;
     const notEx = options.lvis ? checkCats('not_exhaustive_category_ids') : undefined;
     images.set(id, {
-      record: { id, width: f.positive('width'), height: f.positive('height'), file: join(imagesDir, name), ...(neg ? { negCategoryIds: neg, notExhaustiveCategoryIds: notEx ?? [] } : {}) },
+      record: {
+        id,
+        width: f.positive('width'),
+        height: f.positive('height'),
+        file: join(imagesDir, name),
+        ...(neg ? { negCategoryIds: neg, notExhaustiveCategoryIds: notEx ?? [] } : {}),
+      },
       annotations: [],
     });
   });
@@ -56,7 +66,13 @@ export function readCocoFile(file: string, options: CocoReadOptions = {}): Detec
     checkBoxInside(f, 'bbox', bbox, image.record.width, image.record.height);
     const iscrowd = f.has('iscrowd') ? f.integer('iscrowd') : 0;
     if (iscrowd !== 0 && iscrowd !== 1) f.fail('iscrowd', `must be 0 or 1, got ${iscrowd}`);
-    image.annotations.push({ id, categoryId, bbox, area: f.has('area') ? f.number('area', (v) => (v >= 0 ? null : `must be ≥ 0, got ${v}`)) : bbox[2] * bbox[3], iscrowd: iscrowd === 1 });
+    image.annotations.push({
+      id,
+      categoryId,
+      bbox,
+      area: f.has('area') ? f.number('area', (v) => (v >= 0 ? null : `must be ≥ 0, got ${v}`)) : bbox[2] * bbox[3],
+      iscrowd: iscrowd === 1,
+    });
   });
   return { name: options.name ?? basename(file), categories, images: [...images.values()].map(({ record, annotations }) => ({ ...record, annotations })) };
 }

@@ -5,7 +5,12 @@
 import { readFileSync } from 'node:fs';
 
 export class DatasetFormatError extends Error {
-  constructor(readonly file: string, readonly record: string | null, readonly field: string | null, detail: string) {
+  constructor(
+    readonly file: string,
+    readonly record: string | null,
+    readonly field: string | null,
+    detail: string,
+  ) {
     super(`${file}${record ? `: ${record}` : ''}${field ? `, field '${field}'` : ''}: ${detail}`);
     this.name = 'DatasetFormatError';
   }
@@ -27,7 +32,11 @@ export function readJson(file: string): unknown {
 
 /** Typed access to one record's fields, failing with file/record/field. */
 export class Fields {
-  constructor(readonly file: string, readonly record: string, readonly value: unknown) {
+  constructor(
+    readonly file: string,
+    readonly record: string,
+    readonly value: unknown,
+  ) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(null, `must be an object, got ${JSON.stringify(value)?.slice(0, 60)}`);
   }
   fail(field: string | null, detail: string): never {
@@ -62,7 +71,8 @@ export class Fields {
   numbers(field: string, length?: number): number[] {
     const v = this.get(field);
     if (v === undefined) this.fail(field, 'missing');
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) this.fail(field, `must be a list of finite numbers, got ${JSON.stringify(v)?.slice(0, 60)}`);
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x)))
+      this.fail(field, `must be a list of finite numbers, got ${JSON.stringify(v)?.slice(0, 60)}`);
     if (length !== undefined && v.length !== length) this.fail(field, `must have ${length} numbers, got ${v.length}`);
     return v as number[];
   }

@@ -7,13 +7,16 @@ import type { ImageRecord, RgbImage } from '@dino-r1/core';
 import type { Sample } from './sample';
 
 export class ImageDecodeError extends Error {
-  constructor(readonly file: string, cause: unknown) {
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
     super(`cannot decode image ${file}: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'ImageDecodeError';
   }
 }
 
-type SharpFactory = (typeof import('sharp'))['default'];
+type SharpFactory = typeof import('sharp')['default'];
 let sharpModule: SharpFactory | undefined;
 
 /** The `sharp` function, loaded on first use (its CommonJS export, with or without `default`). */
@@ -41,7 +44,9 @@ export async function decodeImageFile(file: string, maxSize?: number): Promise<R
 
 /** Encodes 8-bit RGB pixels as a PNG file (used for visualisations). */
 export async function encodePng(image: RgbImage, file: string): Promise<void> {
-  await sharp()(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), { raw: { width: image.width, height: image.height, channels: 3 } })
+  await sharp()(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  })
     .png()
     .toFile(file);
 }

@@ -29,7 +29,10 @@ export interface LoaderOptions {
 
 export class BatchLoader {
   private readonly skipped = new Set<number>();
-  constructor(readonly dataset: DetectionDataset, readonly options: LoaderOptions) {
+  constructor(
+    readonly dataset: DetectionDataset,
+    readonly options: LoaderOptions,
+  ) {
     if (!(options.batchSize >= 1)) throw new Error(`loader: batchSize must be ≥ 1, got ${options.batchSize}`);
   }
 

@@ -21,7 +21,8 @@ export function readOdinwFolder(source: string, split?: string): DetectionDatase
   s ??= 'train';
   if (!(ODINW_SPLITS as readonly string[]).includes(s)) throw new Error(`odinw reader: split must be one of ${ODINW_SPLITS.join(', ')}, got '${s}'`);
   const file = join(folder, s, '_annotations.coco.json');
-  if (!existsSync(file)) throw new DatasetFormatError(file, null, null, `missing: an ODinW folder holds ${ODINW_SPLITS.map((x) => `${x}/_annotations.coco.json`).join(', ')}`);
+  if (!existsSync(file))
+    throw new DatasetFormatError(file, null, null, `missing: an ODinW folder holds ${ODINW_SPLITS.map((x) => `${x}/_annotations.coco.json`).join(', ')}`);
   return readCocoFile(file, { name: `${basename(folder)}-${s}` });
 }
 

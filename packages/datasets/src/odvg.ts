@@ -23,9 +23,11 @@ export function readOdvgFile(file: string, options: { imagesDir?: string; labelM
   const categories = new Map<number, Category>();
   if (options.labelMap) {
     const map = readJson(options.labelMap);
-    if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new DatasetFormatError(options.labelMap, null, null, 'a label map is a JSON object {"0": "name", …}');
+    if (typeof map !== 'object' || map === null || Array.isArray(map))
+      throw new DatasetFormatError(options.labelMap, null, null, 'a label map is a JSON object {"0": "name", …}');
     for (const [k, v] of Object.entries(map)) {
-      if (!/^\d+$/.test(k) || typeof v !== 'string') throw new DatasetFormatError(options.labelMap, `entry "${k}"`, null, 'keys must be integer labels and values category names');
+      if (!/^\d+$/.test(k) || typeof v !== 'string')
+        throw new DatasetFormatError(options.labelMap, `entry "${k}"`, null, 'keys must be integer labels and values category names');
       categories.set(Number(k) + 1, { id: Number(k) + 1, name: v });
       byName.set(v, Number(k) + 1);
     }
@@ -94,7 +96,8 @@ export function readOdvgFile(file: string, options: { imagesDir?: string; labelM
 export class OdvgReader implements DatasetReader {
   readonly name = 'odvg';
   async read(source: string, options: Readonly<Record<string, unknown>> = {}): Promise<DetectionDataset> {
-    for (const k of ['imagesDir', 'labelMap']) if (options[k] !== undefined && typeof options[k] !== 'string') throw new Error(`odvg reader: option '${k}' must be a path`);
+    for (const k of ['imagesDir', 'labelMap'])
+      if (options[k] !== undefined && typeof options[k] !== 'string') throw new Error(`odvg reader: option '${k}' must be a path`);
     return readOdvgFile(source, options as { imagesDir?: string; labelMap?: string });
   }
 }

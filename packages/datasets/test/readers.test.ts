@@ -7,7 +7,19 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createContainer, initBackend, resolveNamed, silentLogger, TOKENS } from '@dino-r1/core';
-import { type Batch, BatchLoader, datasetsPlugin, decodeImageFile, disposeBatch, normalise, readCocoFile, readOdinwFolder, readOdvgFile, resizeKeepRatio, compose } from '../src';
+import {
+  type Batch,
+  BatchLoader,
+  datasetsPlugin,
+  decodeImageFile,
+  disposeBatch,
+  normalise,
+  readCocoFile,
+  readOdinwFolder,
+  readOdvgFile,
+  resizeKeepRatio,
+  compose,
+} from '../src';
 
 const ODINW = resolve(__dirname, '../../../../shared/data/odinw');
 
@@ -16,12 +28,18 @@ function tmp(): string {
 }
 
 const good = () => ({
-  images: [{ id: 1, width: 100, height: 80, file_name: 'a.jpg' }, { id: 2, width: 50, height: 50, file_name: 'b.jpg' }],
+  images: [
+    { id: 1, width: 100, height: 80, file_name: 'a.jpg' },
+    { id: 2, width: 50, height: 50, file_name: 'b.jpg' },
+  ],
   annotations: [
     { id: 1, image_id: 1, category_id: 3, bbox: [10, 10, 20, 30], area: 600, iscrowd: 0 },
     { id: 2, image_id: 2, category_id: 4, bbox: [0, 0, 50, 50], area: 2500, iscrowd: 0 },
   ],
-  categories: [{ id: 3, name: 'cat' }, { id: 4, name: 'dog' }],
+  categories: [
+    { id: 3, name: 'cat' },
+    { id: 4, name: 'dog' },
+  ],
 });
 
 function writeJson(dir: string, value: unknown, name = 'ann.json'): string {
@@ -76,13 +94,21 @@ describe('broken annotation files fail with file, record and field', () => {
   const cases: Array<[string, (j: ReturnType<typeof good>) => unknown, RegExp]> = [
     ['truncated json', (j) => JSON.stringify(j).slice(0, 80), /ann\.json: not valid JSON \(truncated or corrupt\?\)/],
     ['missing annotations', (j) => ({ ...j, annotations: undefined }), /ann\.json, field 'annotations': missing/],
-    ['missing bbox', (j) => ((j.annotations[1] as Record<string, unknown>).bbox = undefined, j), /ann\.json: annotations\[1\], field 'bbox': missing/],
+    ['missing bbox', (j) => (((j.annotations[1] as Record<string, unknown>).bbox = undefined), j), /ann\.json: annotations\[1\], field 'bbox': missing/],
     ['bbox with 3 numbers', (j) => ((j.annotations[0].bbox = [1, 2, 3]), j), /annotations\[0\], field 'bbox': must have 4 numbers, got 3/],
-    ['box outside the image', (j) => ((j.annotations[1].bbox = [10, 10, 50, 50]), j), /annotations\[1\], field 'bbox': box \[10, 10, 50, 50\] lies outside its 50×50 image/],
+    [
+      'box outside the image',
+      (j) => ((j.annotations[1].bbox = [10, 10, 50, 50]), j),
+      /annotations\[1\], field 'bbox': box \[10, 10, 50, 50\] lies outside its 50×50 image/,
+    ],
     ['zero-size box', (j) => ((j.annotations[0].bbox = [1, 1, 0, 5]), j), /annotations\[0\], field 'bbox': box .* non-positive size/],
     ['unknown image', (j) => ((j.annotations[0].image_id = 9), j), /annotations\[0\], field 'image_id': no image with id 9/],
     ['unknown category', (j) => ((j.annotations[1].category_id = 7), j), /annotations\[1\], field 'category_id': no category with id 7/],
-    ['image without width', (j) => ((j.images[1] as Record<string, unknown>).width = 'wide', j), /images\[1\], field 'width': must be a finite number, got "wide"/],
+    [
+      'image without width',
+      (j) => (((j.images[1] as Record<string, unknown>).width = 'wide'), j),
+      /images\[1\], field 'width': must be a finite number, got "wide"/,
+    ],
     ['duplicate image id', (j) => ((j.images[1].id = 1), j), /images\[1\], field 'id': duplicate image id 1/],
   ];
   it.each(cases)('%s', (_, corrupt, message) => {
@@ -141,12 +167,20 @@ describe('a corrupt image is reported and skipped', () => {
     const src = readOdinwFolder(join(ODINW, 'Packages'), 'test');
     const j = good();
     j.images = src.images.slice(0, 2).map((im, i) => ({ id: i + 1, width: im.width, height: im.height, file_name: `img${i}.jpg` }));
-    j.annotations = [{ id: 1, image_id: 1, category_id: 3, bbox: [1, 1, 10, 10], area: 100, iscrowd: 0 }, { id: 2, image_id: 2, category_id: 3, bbox: [1, 1, 10, 10], area: 100, iscrowd: 0 }];
+    j.annotations = [
+      { id: 1, image_id: 1, category_id: 3, bbox: [1, 1, 10, 10], area: 100, iscrowd: 0 },
+      { id: 2, image_id: 2, category_id: 3, bbox: [1, 1, 10, 10], area: 100, iscrowd: 0 },
+    ];
     copyFileSync(src.images[0].file!, join(dir, 'img0.jpg'));
     writeFileSync(join(dir, 'img1.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0x00, 1, 2, 3])); // a truncated JPEG
     const ds = readCocoFile(writeJson(dir, j));
     const skipped: string[] = [];
-    const loader = new BatchLoader(ds, { batchSize: 2, transform: compose(resizeKeepRatio(64), normalise()), shuffle: false, onSkip: (r, e) => skipped.push(`${r.file}: ${e.message}`) });
+    const loader = new BatchLoader(ds, {
+      batchSize: 2,
+      transform: compose(resizeKeepRatio(64), normalise()),
+      shuffle: false,
+      onSkip: (r, e) => skipped.push(`${r.file}: ${e.message}`),
+    });
     const batches = [];
     for await (const b of loader.epoch(0)) batches.push(b);
     expect(batches).toHaveLength(1);

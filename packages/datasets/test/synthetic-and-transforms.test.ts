@@ -4,12 +4,34 @@
  * prompt sampler (one prompt per category present in the batch; labels point at their category).
  */
 import { initBackend, silentLogger } from '@dino-r1/core';
-import { collate, normalise, normalisedCxcywh, Random, randomCrop, randomFlip, resizeKeepRatio, samplePrompts, syntheticDataset, SYNTHETIC_CATEGORIES, SyntheticReader, type Sample, disposeBatch } from '../src';
+import {
+  collate,
+  normalise,
+  normalisedCxcywh,
+  Random,
+  randomCrop,
+  randomFlip,
+  resizeKeepRatio,
+  samplePrompts,
+  syntheticDataset,
+  SYNTHETIC_CATEGORIES,
+  SyntheticReader,
+  type Sample,
+  disposeBatch,
+} from '../src';
 
 function sampleOf(ds: ReturnType<typeof syntheticDataset>, i: number): Sample {
   const r = ds.images[i];
   const im = r.render!();
-  return { imageId: r.id, pixels: Float32Array.from(im.data), width: im.width, height: im.height, boxes: r.annotations.map((a) => a.bbox), categoryIds: r.annotations.map((a) => a.categoryId), originalSize: [r.height, r.width] };
+  return {
+    imageId: r.id,
+    pixels: Float32Array.from(im.data),
+    width: im.width,
+    height: im.height,
+    boxes: r.annotations.map((a) => a.bbox),
+    categoryIds: r.annotations.map((a) => a.categoryId),
+    originalSize: [r.height, r.width],
+  };
 }
 
 /** Where an object's pixels differ from the plain background is not knowable; a flat-colour scene is: paint one box. */

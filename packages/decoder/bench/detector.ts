@@ -12,10 +12,18 @@ import { DETECTOR_PRESETS, DinoR1Detector } from '../src';
 
 function inputs(B: number, size: number, K: number): { images: ImageBatch; prompts: PromptBatch } {
   return {
-    images: { pixels: tf.randomNormal([B, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D, mask: tf.zeros([B, size, size]) as tf.Tensor3D, sizes: Array.from({ length: B }, () => [size, size] as [number, number]) },
+    images: {
+      pixels: tf.randomNormal([B, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D,
+      mask: tf.zeros([B, size, size]) as tf.Tensor3D,
+      sizes: Array.from({ length: B }, () => [size, size] as [number, number]),
+    },
     prompts: {
       boxes: tf.tensor3d(Array.from({ length: B }, () => Array.from({ length: K }, (_, k) => [0.2 + 0.1 * k, 0.3, 0.2, 0.2]))),
-      sourceImage: tf.tensor2d(Array.from({ length: B }, (_, b) => Array.from({ length: K }, () => b)), [B, K], 'int32'),
+      sourceImage: tf.tensor2d(
+        Array.from({ length: B }, (_, b) => Array.from({ length: K }, () => b)),
+        [B, K],
+        'int32',
+      ),
       mask: tf.zeros([B, K]) as tf.Tensor2D,
       categoryIds: Array.from({ length: B }, () => Array.from({ length: K }, (_, k) => k)),
     },
@@ -25,10 +33,14 @@ function inputs(B: number, size: number, K: number): { images: ImageBatch; promp
 /** Times the stages by running the detector's own pieces in order. */
 function stages(det: DinoR1Detector, images: ImageBatch, prompts: PromptBatch, reps: number): Record<string, number> {
   const t = (f: () => Tensor | Tensor[] | undefined) =>
-    medianSeconds(() => {
-      const out = f();
-      if (out) tf.dispose(out as Tensor[]);
-    }, reps, 1);
+    medianSeconds(
+      () => {
+        const out = f();
+        if (out) tf.dispose(out as Tensor[]);
+      },
+      reps,
+      1,
+    );
   const backbone = t(() => det.backbone.forward(images, false).levels);
   const total = t(() => {
     const o = det.forward(images, prompts, false);
@@ -44,12 +56,24 @@ async function main(): Promise<void> {
   const p = inputs(1, 504, 4);
   const ps = stages(paper, p.images, p.prompts, 1);
   const rows: Array<Record<string, string | number>> = [
-    { model: 'paper (ViT-S/14, d=256, 6+6 layers, 900 queries)', input: '1×504×504', 'backbone s': +ps.backbone.toFixed(2), 'transformer s': +(ps.total - ps.backbone).toFixed(2), 'forward s': +ps.total.toFixed(2) },
+    {
+      model: 'paper (ViT-S/14, d=256, 6+6 layers, 900 queries)',
+      input: '1×504×504',
+      'backbone s': +ps.backbone.toFixed(2),
+      'transformer s': +(ps.total - ps.backbone).toFixed(2),
+      'forward s': +ps.total.toFixed(2),
+    },
   ];
   const tiny = new DinoR1Detector(new DinoV2Backbone({ img_size: 224, patch_size: 14, embed_dim: 192, depth: 4, num_heads: 3 }), DETECTOR_PRESETS.tiny);
   const ti = inputs(2, 224, 4);
   const ts = stages(tiny, ti.images, ti.prompts, 3);
-  rows.push({ model: 'tiny preset on a ViT 192×4', input: '2×224×224', 'backbone s': +ts.backbone.toFixed(2), 'transformer s': +(ts.total - ts.backbone).toFixed(2), 'forward s': +ts.total.toFixed(2) });
+  rows.push({
+    model: 'tiny preset on a ViT 192×4',
+    input: '2×224×224',
+    'backbone s': +ts.backbone.toFixed(2),
+    'transformer s': +(ts.total - ts.backbone).toFixed(2),
+    'forward s': +ts.total.toFixed(2),
+  });
   console.log('\nDINO-R1 detector forward (wasm)');
   console.table(rows);
   const count = (m: DinoR1Detector) => ({
@@ -60,8 +84,18 @@ async function main(): Promise<void> {
   const pb = new DinoR1Detector(new DinoV2Backbone(DINOV2_PRESETS.vitb14), DETECTOR_PRESETS.paper);
   const pbc = count(pb);
   console.table([
-    { model: 'paper, ViT-S/14', 'backbone M': +(pc.backbone / 1e6).toFixed(1), 'transformer + heads M': +(pc.rest / 1e6).toFixed(1), 'total M': +((pc.backbone + pc.rest) / 1e6).toFixed(1) },
-    { model: 'paper, ViT-B/14', 'backbone M': +(pbc.backbone / 1e6).toFixed(1), 'transformer + heads M': +(pbc.rest / 1e6).toFixed(1), 'total M': +((pbc.backbone + pbc.rest) / 1e6).toFixed(1) },
+    {
+      model: 'paper, ViT-S/14',
+      'backbone M': +(pc.backbone / 1e6).toFixed(1),
+      'transformer + heads M': +(pc.rest / 1e6).toFixed(1),
+      'total M': +((pc.backbone + pc.rest) / 1e6).toFixed(1),
+    },
+    {
+      model: 'paper, ViT-B/14',
+      'backbone M': +(pbc.backbone / 1e6).toFixed(1),
+      'transformer + heads M': +(pbc.rest / 1e6).toFixed(1),
+      'total M': +((pbc.backbone + pbc.rest) / 1e6).toFixed(1),
+    },
   ]);
 }
 

@@ -9,7 +9,10 @@ export class MultiheadAttention extends Module {
   readonly in_proj_weight: Variable;
   readonly in_proj_bias: Variable;
   readonly out_proj: Linear;
-  constructor(readonly dim: number, readonly numHeads: number) {
+  constructor(
+    readonly dim: number,
+    readonly numHeads: number,
+  ) {
     super();
     this.in_proj_weight = this.param('in_proj_weight', xavierUniform([dim, 3 * dim]), 'linear');
     this.in_proj_bias = this.param('in_proj_bias', tf.zeros([3 * dim]));
@@ -35,7 +38,8 @@ export class MultiheadAttention extends Module {
       const vh = proj(v, wv, bv, Nk);
       let scores = tf.mul(tf.matMul(qh, kh, false, true), (d / h) ** -0.5); // [B,h,Nq,Nk]
       if (mask) scores = tf.where(tf.broadcastTo(tf.reshape(tf.cast(mask, 'bool'), [1, 1, Nq, Nk]), scores.shape), tf.fill(scores.shape, -1e9), scores);
-      if (keyPadding) scores = tf.where(tf.broadcastTo(tf.reshape(tf.cast(keyPadding, 'bool'), [B, 1, 1, Nk]), scores.shape), tf.fill(scores.shape, -1e9), scores);
+      if (keyPadding)
+        scores = tf.where(tf.broadcastTo(tf.reshape(tf.cast(keyPadding, 'bool'), [B, 1, 1, Nk]), scores.shape), tf.fill(scores.shape, -1e9), scores);
       const out = tf.reshape(tf.transpose(tf.matMul(tf.softmax(scores, -1), vh), [0, 2, 1, 3]), [B, Nq, d]);
       return this.out_proj.forward(out);
     });

@@ -38,7 +38,10 @@ export class DecoderLayer extends Module {
   constructor(o: DecoderOptions) {
     super();
     this.self_attn = this.module('self_attn', new SelfAttention(o.dModel, o.numHeads ?? 8));
-    this.cross_attn = this.module('cross_attn', new MSDeformAttn({ dModel: o.dModel, nLevels: o.numLevels, nHeads: o.numHeads ?? 8, nPoints: o.numPoints ?? 4 }));
+    this.cross_attn = this.module(
+      'cross_attn',
+      new MSDeformAttn({ dModel: o.dModel, nLevels: o.numLevels, nHeads: o.numHeads ?? 8, nPoints: o.numPoints ?? 4 }),
+    );
     this.ffn = this.module('ffn', new Ffn(o.dModel, o.ffnDim ?? 2048));
     this.norms = this.module('norms', new ModuleList([new LayerNorm(o.dModel), new LayerNorm(o.dModel), new LayerNorm(o.dModel)]));
   }

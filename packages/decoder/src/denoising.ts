@@ -76,7 +76,15 @@ export function denoisingQueries(
         }
   }
   const content = tf.tidy(() => {
-    const flatIdx = noGrad(() => tf.add(tf.tensor1d(promptIdx, 'int32'), tf.tensor1d(Int32Array.from({ length: B * N }, (_, i) => Math.floor(i / N) * K), 'int32')));
+    const flatIdx = noGrad(() =>
+      tf.add(
+        tf.tensor1d(promptIdx, 'int32'),
+        tf.tensor1d(
+          Int32Array.from({ length: B * N }, (_, i) => Math.floor(i / N) * K),
+          'int32',
+        ),
+      ),
+    );
     const rows = tf.gather(tf.reshape(promptEmb, [B * K, d]), flatIdx);
     return tf.reshape(tf.mul(rows, tf.expandDims(tf.tensor1d(used), -1)), [B, N, d]);
   });
@@ -90,7 +98,8 @@ export function denoisingQueries(
       const m = new Uint8Array(T * T);
       for (let i = 0; i < T; i++)
         for (let j = 0; j < T; j++) {
-          if (i >= N) m[i * T + j] = j < N ? 1 : 0; // matching queries never see denoising ones
+          if (i >= N)
+            m[i * T + j] = j < N ? 1 : 0; // matching queries never see denoising ones
           else m[i * T + j] = j >= N ? 0 : Math.floor(i / per) !== Math.floor(j / per) ? 1 : 0; // other groups hidden
         }
       return tf.tensor2d(m, [T, T], 'bool');

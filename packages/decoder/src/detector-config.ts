@@ -23,6 +23,30 @@ export interface DetectorConfig {
  * ~1.15 s at the same AP per step), which is what lets the demo reach its AP within 15 minutes.
  */
 export const DETECTOR_PRESETS: Record<'paper' | 'tiny', DetectorConfig> = {
-  paper: { dModel: 256, numLevels: 4, encoderLayers: 6, decoderLayers: 6, promptLayers: 1, numQueries: 900, numHeads: 8, numPoints: 4, ffnDim: 2048, gnGroups: 32, denoising: { budget: 100, labelNoise: 0.5, boxNoise: 1 } },
-  tiny: { dModel: 64, numLevels: 4, encoderLayers: 1, decoderLayers: 3, promptLayers: 1, numQueries: 50, numHeads: 4, numPoints: 4, ffnDim: 256, gnGroups: 8, denoising: { budget: 20, labelNoise: 0.5, boxNoise: 1 } },
+  paper: {
+    dModel: 256,
+    numLevels: 4,
+    encoderLayers: 6,
+    decoderLayers: 6,
+    promptLayers: 1,
+    numQueries: 900,
+    numHeads: 8,
+    numPoints: 4,
+    ffnDim: 2048,
+    gnGroups: 32,
+    denoising: { budget: 100, labelNoise: 0.5, boxNoise: 1 },
+  },
+  tiny: {
+    dModel: 64,
+    numLevels: 4,
+    encoderLayers: 1,
+    decoderLayers: 3,
+    promptLayers: 1,
+    numQueries: 50,
+    numHeads: 4,
+    numPoints: 4,
+    ffnDim: 256,
+    gnGroups: 8,
+    denoising: { budget: 20, labelNoise: 0.5, boxNoise: 1 },
+  },
 };

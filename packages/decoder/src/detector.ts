@@ -25,10 +25,17 @@ import type { Tensor, Tensor2D, Tensor3D, Tensor4D, Variable } from '@tensorflow
 import { denoisingQueries } from './denoising';
 import type { DetectorConfig } from './detector-config';
 import { flattenLevels, type FlatMemory } from './memory';
-import { DEFAULT_PARTS, type BoxHeadPart, type ClassHeadPart, type DecoderPart, type DetectorParts, type EncoderPart, type NeckPart, type PromptEncoderPart } from './parts';
+import {
+  DEFAULT_PARTS,
+  type BoxHeadPart,
+  type ClassHeadPart,
+  type DecoderPart,
+  type DetectorParts,
+  type EncoderPart,
+  type NeckPart,
+  type PromptEncoderPart,
+} from './parts';
 import { encoderProposals, QuerySelection } from './query-selection';
-
-
 
 /** mmdetection's `bbox_head`: one class and one box branch per decoder layer, and one more (index L) for the encoder's proposals. */
 class BboxHead extends Module {
@@ -71,7 +78,11 @@ export class DinoR1Detector extends Module implements Detector {
   }
 
   /** `parts` replaces any of the default part factories (the container passes the bound ones). */
-  constructor(backbone: Backbone & Module, readonly config: DetectorConfig, parts: Partial<DetectorParts> = {}) {
+  constructor(
+    backbone: Backbone & Module,
+    readonly config: DetectorConfig,
+    parts: Partial<DetectorParts> = {},
+  ) {
     super();
     const c = config;
     if (c.numLevels < backbone.outChannels.length) throw new Error(`detector: ${c.numLevels} levels but the backbone gives ${backbone.outChannels.length}`);
@@ -83,7 +94,11 @@ export class DinoR1Detector extends Module implements Detector {
     this.prompt_encoder = this.module('prompt_encoder', p.promptEncoder(c));
     // mmdetection keeps memory_trans_fc/norm at the top level of the detector
     this.selection = new QuerySelection(c.dModel, c.numQueries);
-    for (const [name, m] of [['memory_trans_fc', this.selection.memory_trans_fc], ['memory_trans_norm', this.selection.memory_trans_norm]] as const) this.module(name, m);
+    for (const [name, m] of [
+      ['memory_trans_fc', this.selection.memory_trans_fc],
+      ['memory_trans_norm', this.selection.memory_trans_norm],
+    ] as const)
+      this.module(name, m);
     const embedding = new (class extends Module {
       readonly weight = this.param('weight', tf.randomNormal([c.numQueries, c.dModel]));
     })();
@@ -116,7 +131,13 @@ export class DinoR1Detector extends Module implements Detector {
       categoryIds: prompts.categoryIds.map((row) => row.slice(0, K - N)),
     };
     const own = this.prompt_encoder.forward(encoded, mem, boxPrompts);
-    const fixed = tf.broadcastTo(tf.expandDims(noGrad(() => tf.clone(negatives)), 0), [B, N, negatives.shape[1]]);
+    const fixed = tf.broadcastTo(
+      tf.expandDims(
+        noGrad(() => tf.clone(negatives)),
+        0,
+      ),
+      [B, N, negatives.shape[1]],
+    );
     return tf.concat([own, fixed], 1);
   }
 
@@ -140,7 +161,11 @@ export class DinoR1Detector extends Module implements Detector {
         heads.reg_branches.items.slice(0, L),
         dn ? dn.attentionMask(Q) : null,
       );
-      const logits = tf.stack(heads.cls_branches.items.slice(0, L).map((h, l) => h.forward(tf.squeeze(tf.slice(dec.hidden, [l, 0, 0, 0], [1, -1, -1, -1]), [0]), promptEmb, prompts.mask)));
+      const logits = tf.stack(
+        heads.cls_branches.items
+          .slice(0, L)
+          .map((h, l) => h.forward(tf.squeeze(tf.slice(dec.hidden, [l, 0, 0, 0], [1, -1, -1, -1]), [0]), promptEmb, prompts.mask)),
+      );
       const part = (t: Tensor, from: number, n: number) => tf.slice(t, [0, 0, from, 0], [-1, -1, n, -1]) as Tensor4D;
       return {
         predLogits: part(logits, N, Q),
@@ -168,7 +193,14 @@ export class DinoR1Detector extends Module implements Detector {
     return tf.tidy(() => {
       const { mem, encoded, prompts: promptEmb } = this.encode(images, prompts, training);
       const { valid } = encoderProposals(mem);
-      const { objectness } = this.selection.objectness(encoded, mem, valid, promptEmb, prompts.mask, this.bbox_head.cls_branches.items[this.config.decoderLayers]);
+      const { objectness } = this.selection.objectness(
+        encoded,
+        mem,
+        valid,
+        promptEmb,
+        prompts.mask,
+        this.bbox_head.cls_branches.items[this.config.decoderLayers],
+      );
       return batchGather(objectness, indices) as Tensor2D;
     });
   }
@@ -187,7 +219,12 @@ export class DinoR1Detector extends Module implements Detector {
         cands.sort((x, y) => y[0] - x[0]);
         for (const [s, q, k] of cands.slice(0, topK)) {
           const [cx, cy, bw, bh] = boxes[b][q];
-          out.push({ imageIndex: b, categoryId: prompts.categoryIds[b][k], score: s, boxXyxy: [(cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h] });
+          out.push({
+            imageIndex: b,
+            categoryId: prompts.categoryIds[b][k],
+            score: s,
+            boxXyxy: [(cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h],
+          });
         }
       });
       return out;

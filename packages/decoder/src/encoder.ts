@@ -83,10 +83,11 @@ export function encoderReferencePoints(spatialShapes: ReadonlyArray<readonly [nu
       const perLevel = spatialShapes.map(([H, W], l) => {
         const ys: number[] = [];
         const xs: number[] = [];
-        for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) {
-          ys.push(i + 0.5);
-          xs.push(j + 0.5);
-        }
+        for (let i = 0; i < H; i++)
+          for (let j = 0; j < W; j++) {
+            ys.push(i + 0.5);
+            xs.push(j + 0.5);
+          }
         const vr = tf.slice(validRatios, [0, l, 0], [B, 1, 2]); // [B,1,2] (w,h)
         const [vw, vh] = tf.unstack(tf.reshape(vr, [B, 2]), 1);
         const x = tf.div(tf.tensor2d(xs, [1, H * W]), tf.mul(tf.reshape(vw, [B, 1]), W));

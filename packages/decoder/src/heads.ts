@@ -23,7 +23,10 @@ export interface BoxRegressor {
 
 export class ContrastiveClassHead extends Module {
   readonly bias: Variable;
-  constructor(readonly dim: number, priorProb = 0.01) {
+  constructor(
+    readonly dim: number,
+    priorProb = 0.01,
+  ) {
     super();
     this.bias = this.param('bias', tf.scalar(-Math.log((1 - priorProb) / priorProb)));
   }

@@ -45,7 +45,10 @@ export function flattenLevels(levels: readonly Tensor[], pixelMask: Tensor, leve
     const masks = noGrad(() => spatialShapes.map(([h, w]) => resizeMask(pixelMask, h, w)));
     const B = levels[0].shape[0];
     const d = levels[0].shape[3] as number;
-    const memory = tf.concat(levels.map((l, i) => tf.reshape(l, [B, spatialShapes[i][0] * spatialShapes[i][1], d])), 1);
+    const memory = tf.concat(
+      levels.map((l, i) => tf.reshape(l, [B, spatialShapes[i][0] * spatialShapes[i][1], d])),
+      1,
+    );
     const positions = tf.concat(
       masks.map((m, i) => {
         const pos = tf.reshape(sinePositionEncoding(m, pe), [B, -1, d]);
@@ -53,8 +56,14 @@ export function flattenLevels(levels: readonly Tensor[], pixelMask: Tensor, leve
       }),
       1,
     );
-    const paddingMask = tf.concat(masks.map((m) => tf.reshape(m, [B, -1])), 1);
-    const validRatios = tf.stack(masks.map((m) => validRatio(m)), 1);
+    const paddingMask = tf.concat(
+      masks.map((m) => tf.reshape(m, [B, -1])),
+      1,
+    );
+    const validRatios = tf.stack(
+      masks.map((m) => validRatio(m)),
+      1,
+    );
     return { memory, positions, paddingMask, validRatios };
   });
   return { ...out, spatialShapes, levelStartIndex };

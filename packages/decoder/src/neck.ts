@@ -34,7 +34,13 @@ export class GroupNorm extends Module {
 class Conv extends Module {
   readonly weight: Variable;
   readonly bias: Variable;
-  constructor(inC: number, outC: number, readonly k: number, readonly stride: number, seed?: number) {
+  constructor(
+    inC: number,
+    outC: number,
+    readonly k: number,
+    readonly stride: number,
+    seed?: number,
+  ) {
     super();
     // xavier-uniform, as mmdetection initialises the DINO neck
     const b = Math.sqrt(6 / (inC * k * k + outC * k * k));
@@ -72,7 +78,9 @@ export class ChannelMapper extends Module {
     this.convs = this.module('convs', new ModuleList(inChannels.map((c) => new ConvGn(c, outChannels, 1, 1, groups))));
     this.extra_convs = this.module(
       'extra_convs',
-      new ModuleList(Array.from({ length: extraLevels }, (_, j) => new ConvGn(j === 0 ? inChannels[inChannels.length - 1] : outChannels, outChannels, 3, 2, groups))),
+      new ModuleList(
+        Array.from({ length: extraLevels }, (_, j) => new ConvGn(j === 0 ? inChannels[inChannels.length - 1] : outChannels, outChannels, 3, 2, groups)),
+      ),
     );
   }
 

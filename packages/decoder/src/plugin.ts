@@ -18,7 +18,9 @@ export const decoderPlugin = definePlugin('@dino-r1/decoder', (b) => {
       const preset = DETECTOR_PRESETS[model.preset as keyof typeof DETECTOR_PRESETS];
       if (!preset) throw new Error(`config field model.preset: unknown detector preset '${model.preset}'; known: ${Object.keys(DETECTOR_PRESETS).join(', ')}`);
       const overrides = (model.options.detector ?? {}) as Partial<DetectorConfig>;
-      const parts = Object.fromEntries((Object.keys(PART_TOKENS) as Array<keyof DetectorParts>).map((k) => [k, ctx.get(PART_TOKENS[k])])) as unknown as DetectorParts;
+      const parts = Object.fromEntries(
+        (Object.keys(PART_TOKENS) as Array<keyof DetectorParts>).map((k) => [k, ctx.get(PART_TOKENS[k])]),
+      ) as unknown as DetectorParts;
       return new DinoR1Detector(ctx.get(TOKENS.ActiveBackbone) as Backbone & Module, { ...preset, ...overrides }, parts);
     })
     .inSingletonScope();

@@ -30,7 +30,10 @@ class PromptLayer extends Module {
   readonly norms: ModuleList<LayerNorm>;
   constructor(o: PromptEncoderOptions) {
     super();
-    this.cross_attn = this.module('cross_attn', new MSDeformAttn({ dModel: o.dModel, nLevels: o.numLevels, nHeads: o.numHeads ?? 8, nPoints: o.numPoints ?? 4 }));
+    this.cross_attn = this.module(
+      'cross_attn',
+      new MSDeformAttn({ dModel: o.dModel, nLevels: o.numLevels, nHeads: o.numHeads ?? 8, nPoints: o.numPoints ?? 4 }),
+    );
     this.self_attn = this.module('self_attn', new SelfAttention(o.dModel, o.numHeads ?? 8));
     this.ffn = this.module('ffn', new Ffn(o.dModel, o.ffnDim ?? 1024));
     this.norms = this.module('norms', new ModuleList([new LayerNorm(o.dModel), new LayerNorm(o.dModel), new LayerNorm(o.dModel)]));
@@ -85,7 +88,14 @@ export class VisualPromptEncoder extends Module {
         const g = Int32Array.from(slots, (s) => Math.max(s, 0));
         const scatter = new Int32Array(B * K).fill(0);
         slots.forEach((s, j) => s >= 0 && (scatter[s] = j));
-        return { gatherIdx: tf.tensor1d(g, 'int32'), scatterIdx: tf.tensor1d(scatter, 'int32'), emptyMask: tf.tensor2d(Float32Array.from(slots, (s) => (s < 0 ? 1 : 0)), [B, kmax]) };
+        return {
+          gatherIdx: tf.tensor1d(g, 'int32'),
+          scatterIdx: tf.tensor1d(scatter, 'int32'),
+          emptyMask: tf.tensor2d(
+            Float32Array.from(slots, (s) => (s < 0 ? 1 : 0)),
+            [B, kmax],
+          ),
+        };
       });
       const byImage = (t: Tensor, width: number) => tf.reshape(tf.gather(tf.reshape(t, [B * K, width]), gatherIdx), [B, kmax, width]);
       const back = (t: Tensor, width: number) => tf.reshape(tf.gather(tf.reshape(t, [B * kmax, width]), scatterIdx), [B, K, width]);

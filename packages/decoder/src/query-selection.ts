@@ -37,10 +37,11 @@ export function encoderProposals(mem: FlatMemory): { proposals: Tensor; valid: T
         const validW = tf.sum(tf.sub(1, tf.squeeze(tf.slice(m, [0, 0, 0], [B, 1, W]), [1])), 1);
         const xs: number[] = [];
         const ys: number[] = [];
-        for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) {
-          xs.push(j + 0.5);
-          ys.push(i + 0.5);
-        }
+        for (let i = 0; i < H; i++)
+          for (let j = 0; j < W; j++) {
+            xs.push(j + 0.5);
+            ys.push(i + 0.5);
+          }
         const x = tf.div(tf.tensor2d(xs, [1, H * W]), tf.reshape(validW, [B, 1]));
         const y = tf.div(tf.tensor2d(ys, [1, H * W]), tf.reshape(validH, [B, 1]));
         const wh = tf.fill([B, H * W], 0.05 * 2 ** lvl);
@@ -60,14 +61,24 @@ export class QuerySelection extends Module {
   readonly memory_trans_fc: Linear;
   readonly memory_trans_norm: LayerNorm;
 
-  constructor(readonly dim: number, readonly numQueries: number) {
+  constructor(
+    readonly dim: number,
+    readonly numQueries: number,
+  ) {
     super();
     this.memory_trans_fc = this.module('memory_trans_fc', new Linear(dim, dim));
     this.memory_trans_norm = this.module('memory_trans_norm', new LayerNorm(dim));
   }
 
   /** Objectness logits `[B,S]` of every token (the policy before selection), and the transformed memory. */
-  objectness(encoded: Tensor, _mem: FlatMemory, valid: Tensor, prompts: Tensor, promptMask: Tensor | null, classHead: ClassScorer): { memory: Tensor; logits: Tensor; objectness: Tensor } {
+  objectness(
+    encoded: Tensor,
+    _mem: FlatMemory,
+    valid: Tensor,
+    prompts: Tensor,
+    promptMask: Tensor | null,
+    classHead: ClassScorer,
+  ): { memory: Tensor; logits: Tensor; objectness: Tensor } {
     return tf.tidy(() => {
       const keep = tf.expandDims(tf.cast(valid, 'float32'), -1);
       const memory = this.memory_trans_norm.forward(this.memory_trans_fc.forward(tf.mul(encoded, keep)));

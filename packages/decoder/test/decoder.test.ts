@@ -12,7 +12,8 @@ function setup(seed: number) {
   const heads = [new BoxHead(d), new BoxHead(d)];
   // trained-like offsets (the official init zeroes them, which would hide gradient paths)
   for (const layer of dec.layers.items)
-    for (const lin of [layer.cross_attn.sampling_offsets, layer.cross_attn.attention_weights]) lin.weight.assign(tf.randomNormal(lin.weight.shape, 0, 0.01, 'float32', 7));
+    for (const lin of [layer.cross_attn.sampling_offsets, layer.cross_attn.attention_weights])
+      lin.weight.assign(tf.randomNormal(lin.weight.shape, 0, 0.01, 'float32', 7));
   for (const h of heads) h.layers.items[2].weight.assign(tf.randomNormal([d, 4], 0, 0.01, 'float32', 8));
   return { mem, dec, heads };
 }
@@ -26,7 +27,11 @@ describe('DINO decoder', () => {
     const q = tf.randomNormal([1, Q, d], 0, 1, 'float32', 2);
     const ref = tf.sigmoid(tf.randomNormal([1, Q, 4], 0, 1, 'float32', 3));
     // queries 0-2 and 3-5 are two groups that may not see each other
-    const mask = tf.tensor2d(Array.from({ length: Q }, (_, i) => Array.from({ length: Q }, (_, j) => (i < 3) !== (j < 3))), [Q, Q], 'bool');
+    const mask = tf.tensor2d(
+      Array.from({ length: Q }, (_, i) => Array.from({ length: Q }, (_, j) => i < 3 !== j < 3)),
+      [Q, Q],
+      'bool',
+    );
     const a = dec.forward(q, ref, mem.memory, mem, heads, mask);
     expect(a.hidden.shape).toEqual([2, 1, Q, d]);
     expect(a.boxes.shape).toEqual([2, 1, Q, 4]);
@@ -41,7 +46,14 @@ describe('DINO decoder', () => {
   it('has mmdetection names; every parameter gets a gradient; tensors stay flat', () => {
     const { mem, dec, heads } = setup(4);
     expect([...dec.stateDictShapes().keys()]).toEqual(
-      expect.arrayContaining(['layers.0.self_attn.attn.in_proj_weight', 'layers.0.self_attn.attn.out_proj.weight', 'layers.1.cross_attn.value_proj.weight', 'layers.0.norms.2.bias', 'ref_point_head.layers.1.weight', 'norm.weight']),
+      expect.arrayContaining([
+        'layers.0.self_attn.attn.in_proj_weight',
+        'layers.0.self_attn.attn.out_proj.weight',
+        'layers.1.cross_attn.value_proj.weight',
+        'layers.0.norms.2.bias',
+        'ref_point_head.layers.1.weight',
+        'norm.weight',
+      ]),
     );
     const q = tf.randomNormal([1, 5, d], 0, 1, 'float32', 5);
     const ref = tf.sigmoid(tf.randomNormal([1, 5, 4], 0, 1, 'float32', 6));

@@ -5,11 +5,31 @@ describe('denoising queries', () => {
   beforeAll(() => initBackend('cpu', { logger: silentLogger }));
 
   const gts = [
-    { boxes: tf.tensor2d([[0.5, 0.5, 0.2, 0.2], [0.3, 0.3, 0.1, 0.2]]), labels: tf.tensor1d([1, 0], 'int32') },
+    {
+      boxes: tf.tensor2d([
+        [0.5, 0.5, 0.2, 0.2],
+        [0.3, 0.3, 0.1, 0.2],
+      ]),
+      labels: tf.tensor1d([1, 0], 'int32'),
+    },
     { boxes: tf.tensor2d([[0.6, 0.4, 0.3, 0.3]]), labels: tf.tensor1d([0], 'int32') },
   ];
-  const prompts = tf.tensor3d([[[1, 0], [0, 1], [5, 5]], [[2, 0], [0, 2], [9, 9]]]);
-  const mask = [[0, 0, 1], [0, 0, 1]];
+  const prompts = tf.tensor3d([
+    [
+      [1, 0],
+      [0, 1],
+      [5, 5],
+    ],
+    [
+      [2, 0],
+      [0, 2],
+      [9, 9],
+    ],
+  ]);
+  const mask = [
+    [0, 0, 1],
+    [0, 0, 1],
+  ];
 
   it('positives stay within half a box, negatives between one and two halves; pairs point at positives', () => {
     const dn = denoisingQueries(gts, prompts, mask, lcg(3), { budget: 8, labelNoise: 0, boxNoise: 1 })!;

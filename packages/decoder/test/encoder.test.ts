@@ -8,12 +8,15 @@ const opts = { dModel: d, numLayers: 2, numLevels: 2, numHeads: 4, numPoints: 2,
 function inputs(seed: number, padValue?: number) {
   const mask = tf.tensor3d([Array.from({ length: 16 }, () => Array.from({ length: 16 }, (_, j) => (j >= 12 ? 1 : 0)))]);
   const lv = [tf.randomNormal([1, 8, 8, d], 0, 1, 'float32', seed), tf.randomNormal([1, 4, 4, d], 0, 1, 'float32', seed + 1)];
-  const levels = padValue === undefined ? lv : lv.map((l) => {
-    const [, _h, w] = l.shape;
-    const cols = tf.reshape(tf.range(0, w), [1, 1, w, 1]);
-    const padded = tf.greaterEqual(cols, (w * 12) / 16);
-    return tf.where(tf.broadcastTo(padded, l.shape), tf.fill(l.shape, padValue), l);
-  });
+  const levels =
+    padValue === undefined
+      ? lv
+      : lv.map((l) => {
+          const [, _h, w] = l.shape;
+          const cols = tf.reshape(tf.range(0, w), [1, 1, w, 1]);
+          const padded = tf.greaterEqual(cols, (w * 12) / 16);
+          return tf.where(tf.broadcastTo(padded, l.shape), tf.fill(l.shape, padValue), l);
+        });
   return { mask, levels };
 }
 
@@ -21,8 +24,19 @@ describe('deformable encoder', () => {
   beforeAll(() => initBackend('wasm', { logger: silentLogger }));
 
   it('reference points are pixel centres normalised by the valid extent, then scaled per level', () => {
-    const vr = tf.tensor3d([[[0.75, 1], [0.5, 1]]]); // level 0: 3/4 of the width is real; level 1: half
-    const ref = encoderReferencePoints([[2, 4], [1, 2]], vr).arraySync() as number[][][][];
+    const vr = tf.tensor3d([
+      [
+        [0.75, 1],
+        [0.5, 1],
+      ],
+    ]); // level 0: 3/4 of the width is real; level 1: half
+    const ref = encoderReferencePoints(
+      [
+        [2, 4],
+        [1, 2],
+      ],
+      vr,
+    ).arraySync() as number[][][][];
     // token (row 1, col 2) of level 0: x = 2.5 / (0.75·4), y = 1.5 / (1·2); on level 1 scaled by (0.5, 1)
     const x = 2.5 / 3;
     const y = 1.5 / 2;
@@ -38,8 +52,16 @@ describe('deformable encoder', () => {
     const b = inputs(1, 50);
     const memA = flattenLevels(a.levels, a.mask, levelEmbed, { numFeats: d / 2 });
     const memB = flattenLevels(b.levels, b.mask, levelEmbed, { numFeats: d / 2 });
-    expect(memA.spatialShapes).toEqual([[8, 8], [4, 4]]);
-    expect(memA.validRatios.arraySync()).toEqual([[[0.75, 1], [0.75, 1]]]);
+    expect(memA.spatialShapes).toEqual([
+      [8, 8],
+      [4, 4],
+    ]);
+    expect(memA.validRatios.arraySync()).toEqual([
+      [
+        [0.75, 1],
+        [0.75, 1],
+      ],
+    ]);
     const outA = enc.forward(memA).arraySync() as number[][][];
     const outB = enc.forward(memB).arraySync() as number[][][];
     const pad = memA.paddingMask.arraySync() as number[][];
@@ -58,14 +80,20 @@ describe('deformable encoder', () => {
   it('has mmdetection names; every parameter and the level embedding get gradients; memory is flat', () => {
     const enc = new DeformableEncoder(opts);
     expect([...enc.stateDictShapes().keys()]).toEqual(
-      expect.arrayContaining(['layers.0.self_attn.sampling_offsets.weight', 'layers.1.ffn.layers.0.0.weight', 'layers.1.ffn.layers.1.bias', 'layers.0.norms.1.weight']),
+      expect.arrayContaining([
+        'layers.0.self_attn.sampling_offsets.weight',
+        'layers.1.ffn.layers.0.0.weight',
+        'layers.1.ffn.layers.1.bias',
+        'layers.0.norms.1.weight',
+      ]),
     );
     const levelEmbed = tf.variable(tf.randomNormal([2, d], 0, 1, 'float32', 3));
     const { mask, levels } = inputs(4);
     // The official init zeroes the offset and attention-weight projections, so at step 0 positions (and
     // the level embedding) cannot reach the loss; give them the small values training quickly would.
     for (const layer of enc.layers.items) {
-      for (const lin of [layer.self_attn.sampling_offsets, layer.self_attn.attention_weights]) lin.weight.assign(tf.randomNormal(lin.weight.shape, 0, 0.01, 'float32', 5));
+      for (const lin of [layer.self_attn.sampling_offsets, layer.self_attn.attention_weights])
+        lin.weight.assign(tf.randomNormal(lin.weight.shape, 0, 0.01, 'float32', 5));
     }
     const vars = [...enc.namedParameters(), ['level_embed', levelEmbed] as const];
     const step = () =>

@@ -7,8 +7,21 @@ describe('heads', () => {
 
   it('contrastive logits = ⟨q, p⟩/√d + bias, padding prompts at −∞, leading layer dimension kept', () => {
     const head = new ContrastiveClassHead(4);
-    const q = tf.tensor4d([[[[1, 0, 2, 0], [0, 1, 0, 1]]]]); // [L=1,B=1,Q=2,d=4]
-    const p = tf.tensor3d([[[1, 1, 1, 1], [2, 0, 0, 0], [0, 0, 0, 0]]]); // [B=1,K=3,d]
+    const q = tf.tensor4d([
+      [
+        [
+          [1, 0, 2, 0],
+          [0, 1, 0, 1],
+        ],
+      ],
+    ]); // [L=1,B=1,Q=2,d=4]
+    const p = tf.tensor3d([
+      [
+        [1, 1, 1, 1],
+        [2, 0, 0, 0],
+        [0, 0, 0, 0],
+      ],
+    ]); // [B=1,K=3,d]
     const mask = tf.tensor2d([[0, 0, 1]]);
     const out = head.forward(q, p, mask).arraySync() as number[][][][];
     const bias = -Math.log(99);
@@ -29,6 +42,13 @@ describe('heads', () => {
     const boxes = head.forward(x, ref).arraySync() as number[][];
     [0.3, 0.6, 0.2, 0.1].forEach((v, i) => expect(boxes[0][i]).toBeCloseTo(v, 5));
     expect(inverseSigmoid(tf.tensor1d([0, 1])).arraySync()).toEqual([Math.fround(Math.log(1e-5)), Math.fround(-Math.log(1e-5))]);
-    expect([...head.stateDictShapes().keys()]).toEqual(['layers.0.weight', 'layers.0.bias', 'layers.1.weight', 'layers.1.bias', 'layers.2.weight', 'layers.2.bias']);
+    expect([...head.stateDictShapes().keys()]).toEqual([
+      'layers.0.weight',
+      'layers.0.bias',
+      'layers.1.weight',
+      'layers.1.bias',
+      'layers.2.weight',
+      'layers.2.bias',
+    ]);
   });
 });

@@ -22,11 +22,23 @@ describe.each([
 
   it.each(['module_ref2_mask', 'module_ref4'])('%s: official weights (strict load), output within 1e-5 + 1e-4·|e|', (name) => {
     const { tensors: t, metadata } = load(name);
-    const m = new MSDeformAttn({ dModel: Number(metadata.d_model), nHeads: Number(metadata.n_heads), nLevels: Number(metadata.n_levels), nPoints: Number(metadata.n_points) });
+    const m = new MSDeformAttn({
+      dModel: Number(metadata.d_model),
+      nHeads: Number(metadata.n_heads),
+      nLevels: Number(metadata.n_levels),
+      nPoints: Number(metadata.n_points),
+    });
     m.implementation = impl;
     expect([...m.stateDictShapes().keys()].sort()).toEqual([...PARAMS].sort());
     m.loadStateDict(new Map(PARAMS.map((k) => [k, t.get(k)!]))); // strict: names and PyTorch shapes must agree
-    const out = m.forward(t.get('query')!, t.get('reference_points')!, t.get('input_flatten')!, t.get('spatial_shapes')!, t.get('level_start_index')!, t.get('input_padding_mask') ?? null);
+    const out = m.forward(
+      t.get('query')!,
+      t.get('reference_points')!,
+      t.get('input_flatten')!,
+      t.get('spatial_shapes')!,
+      t.get('level_start_index')!,
+      t.get('input_padding_mask') ?? null,
+    );
     const exp = t.get('expected.output')!;
     expect(out.shape).toEqual(exp.shape);
     const g = out.dataSync();
@@ -50,7 +62,10 @@ describe('MSDeformAttn initialisation and masks', () => {
 
   it('padding positions never influence the output (changing them changes nothing)', () => {
     const m = new MSDeformAttn({ dModel: 16, nHeads: 4, nLevels: 2, nPoints: 3, seed: 2 });
-    const shapes: Array<[number, number]> = [[4, 4], [2, 2]];
+    const shapes: Array<[number, number]> = [
+      [4, 4],
+      [2, 2],
+    ];
     const S = 20;
     const q = tf.randomNormal([1, 5, 16], 0, 1, 'float32', 3);
     const ref = tf.randomUniform([1, 5, 2, 2], 0, 1, 'float32', 4);

@@ -66,9 +66,11 @@ describe.each(RUNS)('msDeformAttn on %s (%s)', (backend, impl) => {
   it('repeated forward+backward leaves tf.memory().numTensors unchanged', () => {
     const { tensors: t } = load('core_3level');
     const step = () => {
-      const g = tf.grads((v: Tensor, l: Tensor, a: Tensor) =>
-        tf.sum(msDeformAttn(v, t.get('spatial_shapes')!, t.get('level_start_index')!, l, a, impl)),
-      )([t.get('value')!, t.get('sampling_locations')!, t.get('attention_weights')!]);
+      const g = tf.grads((v: Tensor, l: Tensor, a: Tensor) => tf.sum(msDeformAttn(v, t.get('spatial_shapes')!, t.get('level_start_index')!, l, a, impl)))([
+        t.get('value')!,
+        t.get('sampling_locations')!,
+        t.get('attention_weights')!,
+      ]);
       tf.dispose(g);
     };
     step();

@@ -14,7 +14,10 @@ describe('sine position encoding', () => {
     const F = 6;
     const T = 20;
     const got = sinePositionEncoding(tf.tensor3d([mask]), { numFeats: F, temperature: T }).arraySync() as number[][][][];
-    const H = 3, W = 4, scale = 2 * Math.PI, eps = 1e-6;
+    const H = 3,
+      W = 4,
+      scale = 2 * Math.PI,
+      eps = 1e-6;
     const cum = (axis: 'y' | 'x', i: number, j: number) => {
       let s = 0;
       if (axis === 'y') for (let k = 0; k <= i; k++) s += 1 - mask[k][j];
@@ -44,7 +47,10 @@ describe('channel mapper neck', () => {
     const x = tf.randomNormal([2, 3, 3, 4], 3, 2, 'float32', 1);
     const y = gn.forward(x).arraySync() as number[][][][];
     for (let b = 0; b < 2; b++)
-      for (const [c0, c1] of [[0, 2], [2, 4]]) {
+      for (const [c0, c1] of [
+        [0, 2],
+        [2, 4],
+      ]) {
         const vals = y[b].flat().flatMap((px) => px.slice(c0, c1));
         const mean = vals.reduce((s, v) => s + v, 0) / vals.length;
         const variance = vals.reduce((s, v) => s + (v - mean) ** 2, 0) / vals.length;
@@ -55,11 +61,7 @@ describe('channel mapper neck', () => {
 
   it('maps every level to d channels, adds an extra level, with mmdetection names', () => {
     const neck = new ChannelMapper([8, 16, 32], 32, 1, 8);
-    const levels = [
-      tf.randomNormal([1, 16, 16, 8]),
-      tf.randomNormal([1, 8, 8, 16]),
-      tf.randomNormal([1, 4, 4, 32]),
-    ];
+    const levels = [tf.randomNormal([1, 16, 16, 8]), tf.randomNormal([1, 8, 8, 16]), tf.randomNormal([1, 4, 4, 32])];
     expect(neck.forward(levels).map((t) => t.shape)).toEqual([
       [1, 16, 16, 32],
       [1, 8, 8, 32],

@@ -15,10 +15,32 @@ function memOf(seed: number, scale1 = 1) {
 function prompts(padBox = 0.5): PromptBatch {
   return {
     // row 0: one real prompt drawn on image 1, one padding slot; row 1: two prompts on image 1 and 0
-    boxes: tf.tensor3d([[[0.3, 0.4, 0.2, 0.2], [padBox, padBox, 0.1, 0.1]], [[0.6, 0.5, 0.3, 0.2], [0.2, 0.7, 0.2, 0.3]]]),
-    sourceImage: tf.tensor2d([[1, 0], [1, 0]], [2, 2], 'int32'),
-    mask: tf.tensor2d([[0, 1], [0, 0]]),
-    categoryIds: [[3, -1], [3, 5]],
+    boxes: tf.tensor3d([
+      [
+        [0.3, 0.4, 0.2, 0.2],
+        [padBox, padBox, 0.1, 0.1],
+      ],
+      [
+        [0.6, 0.5, 0.3, 0.2],
+        [0.2, 0.7, 0.2, 0.3],
+      ],
+    ]),
+    sourceImage: tf.tensor2d(
+      [
+        [1, 0],
+        [1, 0],
+      ],
+      [2, 2],
+      'int32',
+    ),
+    mask: tf.tensor2d([
+      [0, 1],
+      [0, 0],
+    ]),
+    categoryIds: [
+      [3, -1],
+      [3, 5],
+    ],
   };
 }
 
@@ -27,7 +49,8 @@ describe('visual prompt encoder', () => {
 
   it('embeds every prompt from the image it was drawn on; padding is zero and inert', () => {
     const enc = new VisualPromptEncoder({ dModel: d, numLevels: 2, numHeads: 4, numPoints: 2, ffnDim: 64 });
-    for (const layer of enc.layers.items) layer.cross_attn.sampling_offsets.weight.assign(tf.randomNormal(layer.cross_attn.sampling_offsets.weight.shape, 0, 0.01, 'float32', 3));
+    for (const layer of enc.layers.items)
+      layer.cross_attn.sampling_offsets.weight.assign(tf.randomNormal(layer.cross_attn.sampling_offsets.weight.shape, 0, 0.01, 'float32', 3));
     const mem = memOf(1);
     const out = enc.forward(mem.memory, mem, prompts()).arraySync() as number[][][];
     expect(out[0][1].every((v) => v === 0)).toBe(true);
@@ -44,7 +67,8 @@ describe('visual prompt encoder', () => {
   it('every parameter gets a gradient; tensors stay flat', () => {
     const enc = new VisualPromptEncoder({ dModel: d, numLevels: 2, numHeads: 4, numPoints: 2, ffnDim: 64 });
     for (const layer of enc.layers.items)
-      for (const lin of [layer.cross_attn.sampling_offsets, layer.cross_attn.attention_weights]) lin.weight.assign(tf.randomNormal(lin.weight.shape, 0, 0.01, 'float32', 4));
+      for (const lin of [layer.cross_attn.sampling_offsets, layer.cross_attn.attention_weights])
+        lin.weight.assign(tf.randomNormal(lin.weight.shape, 0, 0.01, 'float32', 4));
     const mem = memOf(5);
     const p = prompts();
     const vars = [...enc.namedParameters()];

@@ -12,7 +12,7 @@ import { CocoEvaluator, GroundTruth, loadDetections, LvisEvaluator } from '../sr
 
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function generate(lvis: boolean) {

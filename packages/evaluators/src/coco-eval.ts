@@ -104,7 +104,7 @@ export class CocoEvaluator extends DetectionEvaluator {
     const pooled = <T>(by: Map<number, Map<number, T[]>>, img: number, cat: number): T[] => {
       const perCat = by.get(img);
       if (!perCat) return [];
-      return useCats ? perCat.get(cat) ?? [] : catIds.flatMap((c) => perCat.get(c) ?? []);
+      return useCats ? (perCat.get(cat) ?? []) : catIds.flatMap((c) => perCat.get(c) ?? []);
     };
 
     // evaluate: evalImgs[k][i], every area range packed in one entry
@@ -145,16 +145,13 @@ export class CocoEvaluator extends DetectionEvaluator {
       const vals: number[] = [];
       const pairs = indexPairs(aIndex(area), mIndex(md));
       for (const t of tIndex(thr))
-        for (let r = 0; r < R; r++)
-          for (let k = 0; k < K; k++)
-            for (const [a, m] of pairs) vals.push(precision[(((t * R + r) * K + k) * A + a) * M + m]);
+        for (let r = 0; r < R; r++) for (let k = 0; k < K; k++) for (const [a, m] of pairs) vals.push(precision[(((t * R + r) * K + k) * A + a) * M + m]);
       return meanOver(vals);
     };
     const ar = (area: string, md: number): number => {
       const vals: number[] = [];
       const pairs = indexPairs(aIndex(area), mIndex(md));
-      for (let t = 0; t < T; t++)
-        for (let k = 0; k < K; k++) for (const [a, m] of pairs) vals.push(recall[((t * K + k) * A + a) * M + m]);
+      for (let t = 0; t < T; t++) for (let k = 0; k < K; k++) for (const [a, m] of pairs) vals.push(recall[((t * K + k) * A + a) * M + m]);
       return meanOver(vals);
     };
     const stats = [

@@ -67,12 +67,7 @@ let gtMatchedScratch = new Float64Array(0);
  * @param dts detections in score order (already cut where the tool cuts)
  * @param gts GT in their original order; `ious` is `[dts × gts]` in these orders
  */
-export function evaluateImage(
-  dts: readonly Detection[],
-  gts: readonly GtAnnotation[],
-  ious: Float64Array,
-  o: MatchOptions,
-): ImageEval {
+export function evaluateImage(dts: readonly Detection[], gts: readonly GtAnnotation[], ious: Float64Array, o: MatchOptions): ImageEval {
   const G = gts.length;
   const D = dts.length;
   const T = o.iouThrs.length;

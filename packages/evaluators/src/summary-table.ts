@@ -22,7 +22,10 @@ export function cocoSummaryText(r: CocoEvalResult): string {
     ['Average Recall', '(AR)', `${t0.toFixed(2)}:${tN.toFixed(2)}`, 'large', md[2]],
   ];
   return rows
-    .map(([title, kind, iou, area, m], i) => ` ${title.padEnd(18)} ${kind} @[ IoU=${iou.padEnd(9)} | area=${area.padStart(6)} | maxDets=${String(m).padStart(3)} ] = ${fmt(r.stats[i])}`)
+    .map(
+      ([title, kind, iou, area, m], i) =>
+        ` ${title.padEnd(18)} ${kind} @[ IoU=${iou.padEnd(9)} | area=${area.padStart(6)} | maxDets=${String(m).padStart(3)} ] = ${fmt(r.stats[i])}`,
+    )
     .join('\n');
 }
 
@@ -35,9 +38,15 @@ export function lvisSummaryText(results: Record<string, number>): string {
 export function odinwSummaryText(s: OdinwSummary): string {
   const lines = [' dataset                        AP     AP50   AP75'];
   for (const d of s.datasets) lines.push(` ${d.name.padEnd(28)} ${fmt(d.stats[0])}  ${fmt(d.stats[1])}  ${fmt(d.stats[2])}`);
-  for (const [label, key] of [['ODinW-13', 'odinw13'], ['ODinW-35', 'odinw35'], ['all evaluated', 'all']] as const) {
+  for (const [label, key] of [
+    ['ODinW-13', 'odinw13'],
+    ['ODinW-35', 'odinw35'],
+    ['all evaluated', 'all'],
+  ] as const) {
     const m = s.means[key];
-    lines.push(` mean ${label}: ${fmt(m.mean)} over ${m.present.length} dataset(s)${m.missing.length && key !== 'all' ? `; missing ${m.missing.length}: ${m.missing.join(', ')}` : ''}`);
+    lines.push(
+      ` mean ${label}: ${fmt(m.mean)} over ${m.present.length} dataset(s)${m.missing.length && key !== 'all' ? `; missing ${m.missing.length}: ${m.missing.join(', ')}` : ''}`,
+    );
   }
   return lines.join('\n');
 }

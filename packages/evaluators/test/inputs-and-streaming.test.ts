@@ -1,16 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  CocoEvaluator,
-  evaluateOdinwFolder,
-  GroundTruth,
-  loadDetections,
-  ODINW_13,
-  ODINW_35,
-  odinwDatasets,
-  parseDetections,
-} from '../src';
+import { CocoEvaluator, evaluateOdinwFolder, GroundTruth, loadDetections, ODINW_13, ODINW_35, odinwDatasets, parseDetections } from '../src';
 import { FIXTURES } from './fixtures';
 
 const ODINW = resolve(FIXTURES, '../data/odinw');
@@ -22,7 +13,7 @@ describe('input validation names file, record and field', () => {
 
   it('rejects unknown images, missing scores, non-finite and negative-size boxes', () => {
     expect(bad({})).toThrow('dt.json: results must be a JSON array');
-    expect(bad([{ image_id: 999, category_id: 1, bbox: [0, 0, 1, 1], score: 1 }])).toThrow("dt.json: [0].image_id: image 999 is not in the ground truth");
+    expect(bad([{ image_id: 999, category_id: 1, bbox: [0, 0, 1, 1], score: 1 }])).toThrow('dt.json: [0].image_id: image 999 is not in the ground truth');
     expect(bad([{ image_id: 1, category_id: 1, bbox: [0, 0, 1, 1] }])).toThrow('dt.json: [0].score: missing');
     expect(bad([{ image_id: 1, category_id: 1, bbox: [0, 0, 1, 1], score: 'x' }])).toThrow('[0].score: must be a finite number');
     expect(bad([{ image_id: 1, category_id: 1, bbox: [0, 0, null, 1], score: 1 }])).toThrow('[0].bbox: must be [x, y, w, h] of 4 finite numbers');
@@ -32,11 +23,13 @@ describe('input validation names file, record and field', () => {
   });
 
   it('rejects malformed ground truth', () => {
-    expect(() => GroundTruth.parse({ images: [{ id: 1 }], categories: [], annotations: [{ id: 1, image_id: 2, category_id: 1, bbox: [0, 0, 1, 1], area: 1 }] }, 'gt.json')).toThrow(
-      'gt.json: annotations[0].image_id: image 2 is not in images',
-    );
+    expect(() =>
+      GroundTruth.parse({ images: [{ id: 1 }], categories: [], annotations: [{ id: 1, image_id: 2, category_id: 1, bbox: [0, 0, 1, 1], area: 1 }] }, 'gt.json'),
+    ).toThrow('gt.json: annotations[0].image_id: image 2 is not in images');
     expect(() => GroundTruth.parse({ images: [], categories: [] }, 'gt.json')).toThrow('gt.json: annotations: must be an array');
-    expect(() => GroundTruth.parse({ images: [{ id: 1 }, { id: 1 }], categories: [], annotations: [] }, 'gt.json')).toThrow('gt.json: images[1].id: duplicate image id 1');
+    expect(() => GroundTruth.parse({ images: [{ id: 1 }, { id: 1 }], categories: [], annotations: [] }, 'gt.json')).toThrow(
+      'gt.json: images[1].id: duplicate image id 1',
+    );
     const dir = mkdtempSync(join(tmpdir(), 'dino-r1-ev-'));
     writeFileSync(join(dir, 'broken.json'), '{"images": [');
     expect(() => GroundTruth.load(join(dir, 'broken.json'))).toThrow(/broken\.json: not valid JSON/);
@@ -70,7 +63,11 @@ describe('ODinW', () => {
     expect(names).toEqual(['Aquarium', 'ChessPieces', 'NorthAmericaMushrooms', 'Packages', 'thermalDogsAndPeople']);
     const dt = mkdtempSync(join(tmpdir(), 'dino-r1-odinw-'));
     // perfect detections for two datasets, the GT boxes shifted by 40% of their size for a third
-    for (const [name, shift] of [['Packages', 0], ['NorthAmericaMushrooms', 0], ['Aquarium', 0.4]] as const) {
+    for (const [name, shift] of [
+      ['Packages', 0],
+      ['NorthAmericaMushrooms', 0],
+      ['Aquarium', 0.4],
+    ] as const) {
       const gt = JSON.parse(readFileSync(join(ODINW, name, 'test', '_annotations.coco.json'), 'utf8'));
       const dets = gt.annotations.map((a: { image_id: number; category_id: number; bbox: number[] }, i: number) => ({
         image_id: a.image_id,

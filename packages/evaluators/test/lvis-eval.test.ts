@@ -21,7 +21,11 @@ describe('LVIS evaluation equals lvis-api LVISEval', () => {
   it('cuts per image across categories, stable on ties, keeping first-appearance image order', () => {
     const d = (imageId: number, score: number, id: number) => ({ id, imageId, categoryId: 1, bbox: [0, 0, 1, 1] as const, area: 1, score });
     const out = limitDetsPerImage([d(5, 0.1, 1), d(3, 0.9, 2), d(5, 0.7, 3), d(5, 0.7, 4), d(5, 0.2, 5)], 2);
-    expect(out.map((x) => [x.imageId, x.score])).toEqual([[5, 0.7], [5, 0.7], [3, 0.9]]);
+    expect(out.map((x) => [x.imageId, x.score])).toEqual([
+      [5, 0.7],
+      [5, 0.7],
+      [3, 0.9],
+    ]);
     expect(out.map((x) => x.id)).toEqual([1, 2, 3]);
   });
 });

@@ -12,9 +12,12 @@ const builtIn = { classification: new ClassificationReward(), l1: new L1Reward()
 const match = matchRewards((name) => builtIn[name]);
 const rewards = match; // the paper's GRQO weights equal DINO's matching cost (2, 5, 2)
 
-
 async function main(): Promise<void> {
-  const B = 2, L = 6, Q = 900, K = 80, G = 20;
+  const B = 2,
+    L = 6,
+    Q = 900,
+    K = 80,
+    G = 20;
   const rows: Array<Record<string, string | number>> = [];
   for (const backend of ['wasm', 'cpu'] as BackendPreference[]) {
     await initBackend(backend, { logger: silentLogger });
@@ -27,10 +30,34 @@ async function main(): Promise<void> {
       labels: tf.randomUniform([G], 0, K, 'int32', 20 + b),
     }));
     const cfg = { alpha: 0.01, beta: 0.04, muteFraction: 1 / 3 };
-    const forward = medianSeconds(() => tf.tidy(() => grqoLoss({ selLogits: sel, refSelLogits: ref, predLogits: logits, predBoxes: boxes, gts }, cfg, { rewards }).loss.dataSync()), 5);
-    const withGrad = medianSeconds(() => tf.tidy(() => tf.grad((s: Tensor) => grqoLoss({ selLogits: s, refSelLogits: ref, predLogits: logits, predBoxes: boxes, gts }, cfg, { rewards }).loss)(sel).dataSync()), 5);
-    const sft = medianSeconds(() => tf.tidy(() => tf.grads((l: Tensor, b: Tensor) => sftLoss({ predLogits: l, predBoxes: b, gts }, { matchRewards: match }).loss)([logits, boxes]).forEach((g) => g.dataSync())), 3);
-    rows.push({ backend, 'GRQO forward ms': +(forward * 1e3).toFixed(1), 'GRQO fwd+grad ms': +(withGrad * 1e3).toFixed(1), 'SFT fwd+grad ms': +(sft * 1e3).toFixed(1) });
+    const forward = medianSeconds(
+      () => tf.tidy(() => grqoLoss({ selLogits: sel, refSelLogits: ref, predLogits: logits, predBoxes: boxes, gts }, cfg, { rewards }).loss.dataSync()),
+      5,
+    );
+    const withGrad = medianSeconds(
+      () =>
+        tf.tidy(() =>
+          tf
+            .grad((s: Tensor) => grqoLoss({ selLogits: s, refSelLogits: ref, predLogits: logits, predBoxes: boxes, gts }, cfg, { rewards }).loss)(sel)
+            .dataSync(),
+        ),
+      5,
+    );
+    const sft = medianSeconds(
+      () =>
+        tf.tidy(() =>
+          tf
+            .grads((l: Tensor, b: Tensor) => sftLoss({ predLogits: l, predBoxes: b, gts }, { matchRewards: match }).loss)([logits, boxes])
+            .forEach((g) => g.dataSync()),
+        ),
+      3,
+    );
+    rows.push({
+      backend,
+      'GRQO forward ms': +(forward * 1e3).toFixed(1),
+      'GRQO fwd+grad ms': +(withGrad * 1e3).toFixed(1),
+      'SFT fwd+grad ms': +(sft * 1e3).toFixed(1),
+    });
   }
   console.log(`\nGRQO / SFT loss, B=${B} L=${L} Q=${Q} K=${K} G=${G}`);
   console.table(rows);

@@ -10,14 +10,7 @@
  *   6. KL_i = (π_ref+ε)/(π+ε) − log(π_ref+ε) + log(π+ε) − 1            (k3 estimator, ε = 1e−8)
  *   7. loss_l = mean_{b,i}( −α·S_i + β·KL_i ),  loss = Σ_l loss_l
  */
-import {
-  linearSumAssignment,
-  noGrad,
-  stopGradient,
-  tf,
-  type AdvantageNormaliser,
-  type WeightedReward,
-} from '@dino-r1/core';
+import { linearSumAssignment, noGrad, stopGradient, tf, type AdvantageNormaliser, type WeightedReward } from '@dino-r1/core';
 import { compositeReward, GroupNormaliser } from '@dino-r1/rewards';
 import type { Scalar, Tensor, Tensor1D, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
 
@@ -108,12 +101,7 @@ function readAt(m: Tensor, choice: Tensor): Tensor {
  * Per-query rewards `[L,B,Q]` (the composite, or each reward separately for `normalise-then-sum`),
  * with gradient; the caller stops it where rewards must be constants.
  */
-function perQueryRewards(
-  inputs: GrqoInputs,
-  rewards: readonly WeightedReward[],
-  reduction: 'max' | 'matched',
-  separate: boolean,
-): Tensor[] {
+function perQueryRewards(inputs: GrqoInputs, rewards: readonly WeightedReward[], reduction: 'max' | 'matched', separate: boolean): Tensor[] {
   const [L, B, Q] = inputs.predLogits.shape as [number, number, number, number];
   const columns: Tensor[][] = separate ? rewards.map(() => []) : [[]];
   for (let b = 0; b < B; b++) {
@@ -154,13 +142,9 @@ export function grqoLoss(inputs: GrqoInputs, config: GrqoLossConfig, options: Gr
 
   const out = tf.tidy(() => {
     // 1–2. rewards: constants unless the surrogate is `direct`
-    const predInputs = direct
-      ? inputs
-      : { ...inputs, predLogits: stopGradient(inputs.predLogits), predBoxes: stopGradient(inputs.predBoxes) };
+    const predInputs = direct ? inputs : { ...inputs, predLogits: stopGradient(inputs.predLogits), predBoxes: stopGradient(inputs.predBoxes) };
     const perReward = perQueryRewards(predInputs, rewards, reduction, separate);
-    const r = separate
-      ? tf.addN(perReward.map((t, k) => tf.mul(t, rewards[k].weight)))
-      : perReward[0];
+    const r = separate ? tf.addN(perReward.map((t, k) => tf.mul(t, rewards[k].weight))) : perReward[0];
 
     // 3. group-relative advantages
     let advantages = separate

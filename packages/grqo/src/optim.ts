@@ -26,8 +26,14 @@ export class AdamW {
   ) {
     for (const [name, p] of params) {
       // inside tidy: the zeros a variable starts from would otherwise outlive the optimizer
-      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
-      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.m.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
+      this.v.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
     }
   }
 
@@ -93,13 +99,8 @@ export class AdamW {
  * Scales gradients so that their global L2 norm is at most `maxNorm` (torch.nn.utils.clip_grad_norm_:
  * coefficient `maxNorm / (norm + 1e−6)` when below 1). Returns new tensors and the norm before clipping.
  */
-export function clipByGlobalNorm(
-  grads: ReadonlyMap<string, Tensor>,
-  maxNorm: number,
-): { grads: Map<string, Tensor>; norm: number } {
-  const norm = tf.tidy(() =>
-    grads.size ? tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0] : 0,
-  );
+export function clipByGlobalNorm(grads: ReadonlyMap<string, Tensor>, maxNorm: number): { grads: Map<string, Tensor>; norm: number } {
+  const norm = tf.tidy(() => (grads.size ? tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0] : 0));
   const coef = maxNorm > 0 ? maxNorm / (norm + 1e-6) : 1;
   const out = new Map<string, Tensor>();
   for (const [name, g] of grads) out.set(name, coef < 1 ? tf.mul(g, coef) : tf.clone(g));

@@ -13,7 +13,9 @@ function anchorOptions(ctx: ResolutionContext, known: readonly string[]): Record
   const out: Record<string, number | undefined> = {};
   for (const [key, value] of Object.entries(options)) {
     if (!known.includes(key)) {
-      throw new Error(`config field grqo.klAnchor.options.${key}: unknown option of KL anchor '${name}'${known.length ? `; it takes ${known.join(', ')}` : '; it takes none'}`);
+      throw new Error(
+        `config field grqo.klAnchor.options.${key}: unknown option of KL anchor '${name}'${known.length ? `; it takes ${known.join(', ')}` : '; it takes none'}`,
+      );
     }
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new Error(`config field grqo.klAnchor.options.${key} must be a number (got ${JSON.stringify(value)})`);

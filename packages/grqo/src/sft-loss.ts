@@ -32,7 +32,10 @@ export interface SftLossOptions {
 }
 
 /** The options `config.sft` asks for (the matching rewards come from the container). */
-export function sftOptionsFromConfig(sft: { readonly lossWeights: SftLossWeights; readonly focalAlpha: number; readonly focalGamma: number }, matchRewards: readonly WeightedReward[]): SftLossOptions {
+export function sftOptionsFromConfig(
+  sft: { readonly lossWeights: SftLossWeights; readonly focalAlpha: number; readonly focalGamma: number },
+  matchRewards: readonly WeightedReward[],
+): SftLossOptions {
   return { matchRewards, weights: sft.lossWeights, focalAlpha: sft.focalAlpha, focalGamma: sft.focalGamma };
 }
 
@@ -114,7 +117,10 @@ export function pairLosses(
       return { cls, bbox: zero, giou: tf.clone(zero) };
     }
     const src = tf.gather(tf.reshape(boxes, [B * Q, 4]), flatQuery);
-    const tgt = tf.concat(gtIndex.map(([b, targets]) => tf.gather(gts[b].boxes, Array.from(targets))), 0);
+    const tgt = tf.concat(
+      gtIndex.map(([b, targets]) => tf.gather(gts[b].boxes, Array.from(targets))),
+      0,
+    );
     const bbox = tf.div(tf.sum(tf.abs(tf.sub(src, tgt))), numBoxes) as Scalar;
     const giou = tf.div(tf.sum(tf.sub(1, alignedGiou(cxcywhToXyxy(src), cxcywhToXyxy(tgt)))), numBoxes) as Scalar;
     return { cls, bbox, giou };
@@ -128,7 +134,10 @@ function layerSlice(t: Tensor, l: number): Tensor {
 export function sftLoss(inputs: SftInputs, opts: SftLossOptions): SftLossOutput {
   const w = opts.weights ?? DINO_LOSS_WEIGHTS;
   const costRewards = opts.matchRewards;
-  const numBoxes = Math.max(1, inputs.gts.reduce((n, g) => n + g.boxes.shape[0], 0));
+  const numBoxes = Math.max(
+    1,
+    inputs.gts.reduce((n, g) => n + g.boxes.shape[0], 0),
+  );
   const L = inputs.predLogits.shape[0];
   const matches = hungarianMatch(inputs.predLogits, inputs.predBoxes, inputs.gts, costRewards);
 
@@ -145,19 +154,17 @@ export function sftLoss(inputs: SftInputs, opts: SftLossOptions): SftLossOutput 
       add(layerPrefix(l, L), terms);
     }
     if (inputs.proposalLogits && inputs.proposalBoxes) {
-      const encMatch = hungarianMatch(
-        tf.expandDims(inputs.proposalLogits, 0),
-        tf.expandDims(inputs.proposalBoxes, 0),
-        inputs.gts,
-        costRewards,
-      )[0];
+      const encMatch = hungarianMatch(tf.expandDims(inputs.proposalLogits, 0), tf.expandDims(inputs.proposalBoxes, 0), inputs.gts, costRewards)[0];
       add('enc.', pairLosses(inputs.proposalLogits, inputs.proposalBoxes, encMatch, inputs.gts, numBoxes, opts));
     }
     if (inputs.denoising) {
       const dn = inputs.denoising;
       const Ld = dn.predLogits.shape[0];
       // every GT has one positive query per DN group: the pairs number GT boxes × groups
-      const numPairs = Math.max(1, dn.pairs.reduce((n, p) => n + p.queries.length, 0));
+      const numPairs = Math.max(
+        1,
+        dn.pairs.reduce((n, p) => n + p.queries.length, 0),
+      );
       for (let l = 0; l < Ld; l++) {
         const terms = pairLosses(layerSlice(dn.predLogits, l), layerSlice(dn.predBoxes, l), dn.pairs, inputs.gts, numPairs, opts);
         add(`dn.${layerPrefix(l, Ld)}`, terms);

@@ -119,7 +119,11 @@ export class Trainer<B extends PolicyBatch> {
   }
 
   /** The objective of one micro-batch; returns the total and keeps named scalars in `out`. */
-  private objective(batch: B, out: Map<string, Scalar>, ctx: { pass: number; seed: number | null; old: Tensor | null; record: (o: PolicyOutput) => void }): Scalar {
+  private objective(
+    batch: B,
+    out: Map<string, Scalar>,
+    ctx: { pass: number; seed: number | null; old: Tensor | null; record: (o: PolicyOutput) => void },
+  ): Scalar {
     const { config, model, anchor } = this.opts;
     if (ctx.seed !== null) model.reseedNoise?.(ctx.seed);
     const o = model.forward(batch, true, { denoising: config.sft.denoising });
@@ -293,7 +297,17 @@ export class Trainer<B extends PolicyBatch> {
         const r = this.trainStep(batches, { pass: pass > 0 && this.old.length === 0 ? 0 : pass, noiseSeed: subSeed(config.seed, `noise ${group}`) });
         reports.push(r);
         if (r.step % train.logEvery === 0 || r.step === untilStep) {
-          this.log({ step: r.step, loss: r.loss, ...r.parts, ...r.stats, lr: r.lr, grad_norm: r.gradNorm, step_time_s: r.seconds, images_per_s: r.images / r.seconds, tensors: tf.memory().numTensors });
+          this.log({
+            step: r.step,
+            loss: r.loss,
+            ...r.parts,
+            ...r.stats,
+            lr: r.lr,
+            grad_norm: r.gradNorm,
+            step_time_s: r.seconds,
+            images_per_s: r.images / r.seconds,
+            tensors: tf.memory().numTensors,
+          });
         }
         hooks.onStep?.(r);
         // a training step blocks the event loop; yield once per step so a Ctrl-C (SIGINT) gets delivered

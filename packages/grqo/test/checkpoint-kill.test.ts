@@ -21,21 +21,25 @@ function runAndKill(dir: string, afterSaves: number, delayMs: number): Promise<n
 }
 
 describe('checkpoints under SIGKILL', () => {
-  it.each([7, 23, 61])('killed %i ms into a save: the latest checkpoint is complete and loads', async (delay) => {
-    const dir = mkdtempSync(join(tmpdir(), 'dino-r1-kill-'));
-    const saves = await runAndKill(dir, 2, delay);
-    const latest = latestCheckpoint(dir);
-    expect(latest).not.toBeNull();
-    expect(latest!.step).toBeGreaterThanOrEqual(saves >= 2 ? 2 : 1);
-    const model = loadTensors(join(dir, latest!.model));
-    const w = model.tensors.get('w')!.dataSync();
-    expect(w.length).toBe(4 * 1024 * 1024);
-    expect(w[0]).toBe(latest!.step);
-    expect(w[w.length - 1]).toBe(latest!.step);
-    const optim = loadTensors(join(dir, latest!.optimizer));
-    expect([...optim.tensors.keys()].sort()).toEqual(['anchor.w', 'state.w.exp_avg', 'state.w.exp_avg_sq']);
-    // whatever the kill interrupted is only ever under a temporary name
-    const stray = readdirSync(dir).filter((f) => !/^checkpoint-\d+(\.optim)?\.(safetensors|json)$/.test(f));
-    stray.forEach((f) => expect(f).toMatch(/\.tmp-\d+$/));
-  }, 60000);
+  it.each([7, 23, 61])(
+    'killed %i ms into a save: the latest checkpoint is complete and loads',
+    async (delay) => {
+      const dir = mkdtempSync(join(tmpdir(), 'dino-r1-kill-'));
+      const saves = await runAndKill(dir, 2, delay);
+      const latest = latestCheckpoint(dir);
+      expect(latest).not.toBeNull();
+      expect(latest!.step).toBeGreaterThanOrEqual(saves >= 2 ? 2 : 1);
+      const model = loadTensors(join(dir, latest!.model));
+      const w = model.tensors.get('w')!.dataSync();
+      expect(w.length).toBe(4 * 1024 * 1024);
+      expect(w[0]).toBe(latest!.step);
+      expect(w[w.length - 1]).toBe(latest!.step);
+      const optim = loadTensors(join(dir, latest!.optimizer));
+      expect([...optim.tensors.keys()].sort()).toEqual(['anchor.w', 'state.w.exp_avg', 'state.w.exp_avg_sq']);
+      // whatever the kill interrupted is only ever under a temporary name
+      const stray = readdirSync(dir).filter((f) => !/^checkpoint-\d+(\.optim)?\.(safetensors|json)$/.test(f));
+      stray.forEach((f) => expect(f).toMatch(/\.tmp-\d+$/));
+    },
+    60000,
+  );
 });

@@ -108,7 +108,7 @@ describe('GRQO with plugins from the container', () => {
     expect(tf.max(tf.abs(tf.sub(sum.advantages, out.advantages))).arraySync()).toBeGreaterThan(0.01);
   });
 
-  it('the SFT matching cost uses the container\'s rewards: another `giou` changes the matching too', () => {
+  it("the SFT matching cost uses the container's rewards: another `giou` changes the matching too", () => {
     /** GIoU replaced by a reward that prefers the query with the largest index, whatever the boxes. */
     class LastQueryReward implements Reward {
       readonly name = 'giou';

@@ -10,8 +10,9 @@ class Tiny extends Module {
 }
 
 const set = (m: Tiny, v: number[]) => m.w.assign(tf.tensor1d(v));
-const ref = (anchor: { withReferenceWeights: <T extends Tensor>(f: () => T) => T | null }, m: Tiny) =>
-  [...anchor.withReferenceWeights(() => m.logits())!.dataSync()];
+const ref = (anchor: { withReferenceWeights: <T extends Tensor>(f: () => T) => T | null }, m: Tiny) => [
+  ...anchor.withReferenceWeights(() => m.logits())!.dataSync(),
+];
 
 describe('KL anchors', () => {
   beforeAll(() => initBackend('cpu', { logger: silentLogger }));

@@ -9,14 +9,24 @@ import { NegativePromptPool, type DetectorBatch } from '../src';
 function batch(categories: number[], d = 4): { b: DetectorBatch; emb: tf.Tensor } {
   const K = categories.length;
   const b: DetectorBatch = {
-    images: { pixels: tf.zeros([2, 8, 8, 3]) as tf.Tensor4D, mask: tf.zeros([2, 8, 8]) as tf.Tensor3D, sizes: [[8, 8], [8, 8]] },
+    images: {
+      pixels: tf.zeros([2, 8, 8, 3]) as tf.Tensor4D,
+      mask: tf.zeros([2, 8, 8]) as tf.Tensor3D,
+      sizes: [
+        [8, 8],
+        [8, 8],
+      ],
+    },
     prompts: {
       boxes: tf.fill([2, K, 4], 0.3) as tf.Tensor3D,
       sourceImage: tf.zeros([2, K], 'int32') as tf.Tensor2D,
       mask: tf.zeros([2, K]) as tf.Tensor2D,
       categoryIds: [categories, categories],
     },
-    gts: [{ boxes: tf.tensor2d([[0.5, 0.5, 0.2, 0.2]]), labels: tf.tensor1d([0], 'int32') }, { boxes: tf.zeros([0, 4]), labels: tf.tensor1d([], 'int32') }],
+    gts: [
+      { boxes: tf.tensor2d([[0.5, 0.5, 0.2, 0.2]]), labels: tf.tensor1d([0], 'int32') },
+      { boxes: tf.zeros([0, 4]), labels: tf.tensor1d([], 'int32') },
+    ],
   };
   // embedding of category c: every value c (row 0 is what the pool reads)
   const emb = tf.tensor3d([0, 1].map(() => categories.map((c) => Array.from({ length: d }, () => c))));
@@ -48,7 +58,17 @@ describe('NegativePromptPool', () => {
     const again = pool.add(next.b, 7);
     expect(again.prompts.categoryIds[0]).toEqual(aug.prompts.categoryIds[0]);
     pool.release(again);
-    pool.observe(aug, tf.tensor3d([0, 1].map(() => [[20, 20, 20, 20], [50, 50, 50, 50], [9, 9, 9, 9], [9, 9, 9, 9]])));
+    pool.observe(
+      aug,
+      tf.tensor3d(
+        [0, 1].map(() => [
+          [20, 20, 20, 20],
+          [50, 50, 50, 50],
+          [9, 9, 9, 9],
+          [9, 9, 9, 9],
+        ]),
+      ),
+    );
     expect(pool.categories()).toEqual([1, 2, 3, 4, 5]);
     expect(pool.state().get('2')!.arraySync()).toEqual([20, 20, 20, 20]);
     expect(pool.state().get(String(added[0]))!.arraySync()).toEqual([added[0], added[0], added[0], added[0]]);

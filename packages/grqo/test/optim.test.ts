@@ -35,24 +35,65 @@ describe('optimisation', () => {
   it('AdamW follows torch.optim.AdamW, with per-parameter lr multipliers', () => {
     const a = tf.variable(tf.tensor1d([0.5, -1.5]));
     const b = tf.variable(tf.tensor1d([2.0]));
-    const opt = new AdamW(new Map([['a', a], ['b', b]]), new Map([['a', 1], ['b', 0.1]]), { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
-    const gA = [[0.3, -0.2], [0.1, 0.4], [-0.5, 0.05]];
+    const opt = new AdamW(
+      new Map([
+        ['a', a],
+        ['b', b],
+      ]),
+      new Map([
+        ['a', 1],
+        ['b', 0.1],
+      ]),
+      { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 },
+    );
+    const gA = [
+      [0.3, -0.2],
+      [0.1, 0.4],
+      [-0.5, 0.05],
+    ];
     const gB = [[1.0], [-2.0], [0.5]];
     const lrs = [1e-2, 5e-3, 2e-3];
     for (let s = 0; s < 3; s++) {
-      const grads = new Map<string, Tensor>([['a', tf.tensor1d(gA[s])], ['b', tf.tensor1d(gB[s])]]);
+      const grads = new Map<string, Tensor>([
+        ['a', tf.tensor1d(gA[s])],
+        ['b', tf.tensor1d(gB[s])],
+      ]);
       opt.step(grads, lrs[s]);
     }
     const av = a.dataSync();
-    expect(av[0]).toBeCloseTo(torchAdamW(0.5, gA.map((g) => g[0]), lrs), 6);
-    expect(av[1]).toBeCloseTo(torchAdamW(-1.5, gA.map((g) => g[1]), lrs), 6);
-    expect(b.dataSync()[0]).toBeCloseTo(torchAdamW(2.0, gB.map((g) => g[0]), lrs.map((l) => l * 0.1)), 6);
+    expect(av[0]).toBeCloseTo(
+      torchAdamW(
+        0.5,
+        gA.map((g) => g[0]),
+        lrs,
+      ),
+      6,
+    );
+    expect(av[1]).toBeCloseTo(
+      torchAdamW(
+        -1.5,
+        gA.map((g) => g[1]),
+        lrs,
+      ),
+      6,
+    );
+    expect(b.dataSync()[0]).toBeCloseTo(
+      torchAdamW(
+        2.0,
+        gB.map((g) => g[0]),
+        lrs.map((l) => l * 0.1),
+      ),
+      6,
+    );
     expect(opt.stepCount).toBe(3);
     expect([...opt.state().keys()]).toEqual(['state.a.exp_avg', 'state.a.exp_avg_sq', 'state.b.exp_avg', 'state.b.exp_avg_sq']);
   });
 
   it('clips by global norm like clip_grad_norm_', () => {
-    const grads = new Map<string, Tensor>([['x', tf.tensor1d([3, 0])], ['y', tf.tensor1d([4])]]);
+    const grads = new Map<string, Tensor>([
+      ['x', tf.tensor1d([3, 0])],
+      ['y', tf.tensor1d([4])],
+    ]);
     const { grads: clipped, norm } = clipByGlobalNorm(grads, 1);
     expect(norm).toBeCloseTo(5, 6);
     const coef = 1 / (5 + 1e-6);

@@ -42,17 +42,30 @@ function bruteMatch(logits: number[][], boxes: number[][], gtBoxes: number[][], 
 
 function rand(seed: number) {
   let s = seed;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 describe('SFT losses (DINO)', () => {
   beforeAll(() => initBackend('cpu', { logger: silentLogger }));
 
   const r = rand(5);
-  const L = 2, B = 2, Q = 4, K = 3;
-  const logits = Array.from({ length: L }, () => Array.from({ length: B }, () => Array.from({ length: Q }, () => Array.from({ length: K }, () => r() * 4 - 2))));
-  const boxes = Array.from({ length: L }, () => Array.from({ length: B }, () => Array.from({ length: Q }, () => [0.2 + 0.6 * r(), 0.2 + 0.6 * r(), 0.1 + 0.3 * r(), 0.1 + 0.3 * r()])));
-  const gtBoxes = [[[0.3, 0.4, 0.2, 0.3], [0.7, 0.6, 0.25, 0.2]], []];
+  const L = 2,
+    B = 2,
+    Q = 4,
+    K = 3;
+  const logits = Array.from({ length: L }, () =>
+    Array.from({ length: B }, () => Array.from({ length: Q }, () => Array.from({ length: K }, () => r() * 4 - 2))),
+  );
+  const boxes = Array.from({ length: L }, () =>
+    Array.from({ length: B }, () => Array.from({ length: Q }, () => [0.2 + 0.6 * r(), 0.2 + 0.6 * r(), 0.1 + 0.3 * r(), 0.1 + 0.3 * r()])),
+  );
+  const gtBoxes = [
+    [
+      [0.3, 0.4, 0.2, 0.3],
+      [0.7, 0.6, 0.25, 0.2],
+    ],
+    [],
+  ];
   const gtLabels = [[2, 0], []];
   const gts = gtBoxes.map((g, b) => ({
     boxes: g.length ? tf.tensor2d(g) : tf.zeros([0, 4]),
@@ -101,7 +114,10 @@ describe('SFT losses (DINO)', () => {
         { queries: new Int32Array(0), targets: new Int32Array(0) },
       ],
     };
-    const out = sftLoss({ predLogits: tf.tensor4d(logits), predBoxes: tf.tensor4d(boxes), proposalLogits, proposalBoxes, denoising: dn, gts }, { matchRewards });
+    const out = sftLoss(
+      { predLogits: tf.tensor4d(logits), predBoxes: tf.tensor4d(boxes), proposalLogits, proposalBoxes, denoising: dn, gts },
+      { matchRewards },
+    );
     expect(Object.keys(out.parts).sort()).toEqual(
       ['', 'd0.', 'enc.', 'dn.', 'dn.d0.'].flatMap((p) => ['loss_bbox', 'loss_cls', 'loss_giou'].map((n) => p + n)).sort(),
     );
@@ -113,12 +129,12 @@ describe('SFT losses (DINO)', () => {
 
     // a padding prompt (index 2 of image 1, logit -inf) changes nothing when masked
     const padded = logits.map((lay) => lay.map((img, b) => img.map((q) => q.map((v, k) => (b === 1 && k === 2 ? -Infinity : v)))));
-    const promptMask = tf.tensor2d([[0, 0, 0], [0, 0, 1]]);
+    const promptMask = tf.tensor2d([
+      [0, 0, 0],
+      [0, 0, 1],
+    ]);
     const masked = sftLoss({ predLogits: tf.tensor4d(padded), predBoxes: tf.tensor4d(boxes), gts }, { matchRewards, promptMask });
-    const reference = sftLoss(
-      { predLogits: tf.tensor4d(logits), predBoxes: tf.tensor4d(boxes), gts },
-      { matchRewards, promptMask },
-    );
+    const reference = sftLoss({ predLogits: tf.tensor4d(logits), predBoxes: tf.tensor4d(boxes), gts }, { matchRewards, promptMask });
     expect(Number.isFinite(masked.loss.arraySync())).toBe(true);
     expect(masked.loss.arraySync()).toBeCloseTo(reference.loss.arraySync(), 6);
   });
@@ -126,15 +142,30 @@ describe('SFT losses (DINO)', () => {
   it('divides the denoising terms by GT boxes × DN groups (DINO num_boxes·scalar, mmdetection avg_factor)', () => {
     // 2 groups × (2 positives + 2 negatives) for image 0's two GT; image 1 has none
     const Qdn = 8;
-    const dnLogits = Array.from({ length: L }, () => Array.from({ length: B }, () => Array.from({ length: Qdn }, () => Array.from({ length: K }, () => r() * 4 - 2))));
-    const dnBoxes = Array.from({ length: L }, () => Array.from({ length: B }, () => Array.from({ length: Qdn }, () => [0.2 + 0.6 * r(), 0.2 + 0.6 * r(), 0.1 + 0.3 * r(), 0.1 + 0.3 * r()])));
+    const dnLogits = Array.from({ length: L }, () =>
+      Array.from({ length: B }, () => Array.from({ length: Qdn }, () => Array.from({ length: K }, () => r() * 4 - 2))),
+    );
+    const dnBoxes = Array.from({ length: L }, () =>
+      Array.from({ length: B }, () => Array.from({ length: Qdn }, () => [0.2 + 0.6 * r(), 0.2 + 0.6 * r(), 0.1 + 0.3 * r(), 0.1 + 0.3 * r()])),
+    );
     const pairs = [
       { queries: Int32Array.from([0, 1, 4, 5]), targets: Int32Array.from([0, 1, 0, 1]) },
       { queries: new Int32Array(0), targets: new Int32Array(0) },
     ];
-    const out = sftLoss({ predLogits: tf.tensor4d(logits), predBoxes: tf.tensor4d(boxes), denoising: { predLogits: tf.tensor4d(dnLogits), predBoxes: tf.tensor4d(dnBoxes), pairs }, gts }, { matchRewards });
+    const out = sftLoss(
+      {
+        predLogits: tf.tensor4d(logits),
+        predBoxes: tf.tensor4d(boxes),
+        denoising: { predLogits: tf.tensor4d(dnLogits), predBoxes: tf.tensor4d(dnBoxes), pairs },
+        gts,
+      },
+      { matchRewards },
+    );
     const norm = 2 * 2; // GT boxes × groups
-    for (const [l, prefix] of [[L - 1, 'dn.'], [0, 'dn.d0.']] as const) {
+    for (const [l, prefix] of [
+      [L - 1, 'dn.'],
+      [0, 'dn.d0.'],
+    ] as const) {
       let cls = 0;
       for (let b = 0; b < B; b++)
         for (let q = 0; q < Qdn; q++)

@@ -1,7 +1,17 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createContainer, initBackend, parseConfig, silentLogger, tf, TOKENS, type AdvantageNormaliser, type DinoR1ConfigInput, type WeightedReward } from '@dino-r1/core';
+import {
+  createContainer,
+  initBackend,
+  parseConfig,
+  silentLogger,
+  tf,
+  TOKENS,
+  type AdvantageNormaliser,
+  type DinoR1ConfigInput,
+  type WeightedReward,
+} from '@dino-r1/core';
 import { rewardsPlugin } from '@dino-r1/rewards';
 import { EpochSnapshotAnchor, JsonlMetricsSink, latestCheckpoint, MemoryMetricsSink, Trainer, type TrainerOptions } from '../src';
 import { dinoMatchRewards } from './rewards';
@@ -70,9 +80,28 @@ describe('Trainer', () => {
     const jsonl = new JsonlMetricsSink(join(dir, 'metrics.jsonl'));
     const { trainer, model, sink } = setup({ train: { logEvery: 2 } }, 1, undefined, { sinks: [jsonl] });
     await trainer.fit(toyStream(), 4);
-    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.step)).toEqual([2, 4]);
-    for (const key of ['loss', 'loss_cls', 'loss_bbox', 'loss_giou', 'd0.loss_cls', 'sft', 'grqo', 'reward_mean', 'reward_std', 'advantage_mean', 'advantage_std', 'kl', 'lr', 'grad_norm', 'step_time_s']) {
+    for (const key of [
+      'loss',
+      'loss_cls',
+      'loss_bbox',
+      'loss_giou',
+      'd0.loss_cls',
+      'sft',
+      'grqo',
+      'reward_mean',
+      'reward_std',
+      'advantage_mean',
+      'advantage_std',
+      'kl',
+      'lr',
+      'grad_norm',
+      'step_time_s',
+    ]) {
       expect(typeof lines[0][key]).toBe('number');
     }
     expect(sink.records.length).toBe(2);

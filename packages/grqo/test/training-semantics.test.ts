@@ -3,7 +3,17 @@
  * (μ passes per batch, the clipped surrogate against the first pass), the epoch-snapshot anchor following the
  * stream's data epochs or a fixed `every`, and the clipped surrogate against a float64 hand computation.
  */
-import { createContainer, initBackend, parseConfig, silentLogger, tf, TOKENS, type AdvantageNormaliser, type DinoR1ConfigInput, type WeightedReward } from '@dino-r1/core';
+import {
+  createContainer,
+  initBackend,
+  parseConfig,
+  silentLogger,
+  tf,
+  TOKENS,
+  type AdvantageNormaliser,
+  type DinoR1ConfigInput,
+  type WeightedReward,
+} from '@dino-r1/core';
 import { GroupNormaliser, L1Reward, rewardsPlugin } from '@dino-r1/rewards';
 import { EpochSnapshotAnchor, grqoLoss, MemoryMetricsSink, Trainer } from '../src';
 import { dinoMatchRewards } from './rewards';
@@ -87,7 +97,12 @@ describe('the clipped surrogate equals DESIGN.md §6 by hand (float64)', () => {
   beforeAll(() => initBackend('cpu', { logger: silentLogger }));
 
   it('L=1, B=1, Q=4, one GT, the L1 reward alone', () => {
-    const boxes = [[0.5, 0.5, 0.2, 0.2], [0.4, 0.5, 0.2, 0.3], [0.7, 0.2, 0.1, 0.1], [0.5, 0.55, 0.25, 0.2]];
+    const boxes = [
+      [0.5, 0.5, 0.2, 0.2],
+      [0.4, 0.5, 0.2, 0.3],
+      [0.7, 0.2, 0.1, 0.1],
+      [0.5, 0.55, 0.25, 0.2],
+    ];
     const gt = [0.5, 0.5, 0.2, 0.25];
     const sel = [2.0, 1.0, 0.0, -1.0];
     const old = [0.0, 1.5, 1.0, -1.0]; // ratios 1.76 (A > 0: clipped), 0.89, 0.68 (A < 0: clipped), 1 (muted)
@@ -138,7 +153,11 @@ describe('the epoch-snapshot anchor follows the data epochs of the stream', () =
   it('one micro-batch per step: epochs start at steps 0, 3, 6 of a 3-batch epoch; KL is 0 right after each', async () => {
     const { trainer, anchor, sink } = setup({});
     await trainer.fit(toyStream(3), 8);
-    expect(anchor.starts).toEqual([[0, 0], [1, 3], [2, 6]]);
+    expect(anchor.starts).toEqual([
+      [0, 0],
+      [1, 3],
+      [2, 6],
+    ]);
     const k = kl(sink); // logged after steps 1..8: the steps that began at 0..7
     for (const i of [0, 3, 6]) expect(Math.abs(k[i])).toBeLessThanOrEqual(1e-6);
     for (const i of [2, 5]) expect(k[i]).toBeGreaterThan(1e-6);
@@ -149,18 +168,26 @@ describe('the epoch-snapshot anchor follows the data epochs of the stream', () =
     const { trainer, anchor } = setup({ train: { gradAccumulation: 2 } });
     await trainer.fit(toyStream(3), 6);
     // step s reads micro-batches 2s, 2s+1: epochs ⌊2s/3⌋ = 0,0,1,2,2,3
-    expect(anchor.starts).toEqual([[0, 0], [1, 2], [2, 3], [3, 5]]);
+    expect(anchor.starts).toEqual([
+      [0, 0],
+      [1, 2],
+      [2, 3],
+      [3, 5],
+    ]);
     trainer.dispose();
   });
 
   it('with μ = 2 the μ steps of a group share its epoch', async () => {
     const { trainer, anchor } = setup({ grqo: { iterations: 2 } });
     await trainer.fit(toyStream(3), 8);
-    expect(anchor.starts).toEqual([[0, 0], [1, 6]]);
+    expect(anchor.starts).toEqual([
+      [0, 0],
+      [1, 6],
+    ]);
     trainer.dispose();
   });
 
-  it("option every: N snapshots every N steps whatever the data epoch", async () => {
+  it('option every: N snapshots every N steps whatever the data epoch', async () => {
     const { trainer, anchor, sink } = setup({}, new SpyAnchor(2));
     await trainer.fit(toyStream(3), 6);
     expect(anchor.starts.map(([e]) => e)).toEqual([0, 1]); // still told, but ignored

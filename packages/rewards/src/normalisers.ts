@@ -10,7 +10,14 @@ const EPS = 1e-6;
 
 /** `a` `[L,B,Q]` with exact zeros (not −0, not NaN·0) on the images without GT. */
 function zeroImagesWithoutTargets(a: Tensor, hasTargets: readonly boolean[]): Tensor {
-  const keep = tf.broadcastTo(tf.tensor3d(hasTargets.map((h) => (h ? 1 : 0)), [1, hasTargets.length, 1], 'bool'), a.shape);
+  const keep = tf.broadcastTo(
+    tf.tensor3d(
+      hasTargets.map((h) => (h ? 1 : 0)),
+      [1, hasTargets.length, 1],
+      'bool',
+    ),
+    a.shape,
+  );
   return tf.where(keep, a, tf.zerosLike(a));
 }
 

@@ -58,7 +58,13 @@ describe('advantage normalisers', () => {
     expect(batch[0][0].map((x, i) => x - pooled[i]).every((d) => Math.abs(d) < 1e-5)).toBe(true);
     expect(batch[0][2].map((x, i) => x - pooled[4 + i]).every((d) => Math.abs(d) < 1e-5)).toBe(true);
     expect(batch[0][1]).toEqual([0, 0, 0, 0]);
-    expect(new NoNormaliser().normalise(t, has).arraySync()).toEqual([[[1, 2, 3, 4], [0, 0, 0, 0], [7, 1, 1, 2]]]);
+    expect(new NoNormaliser().normalise(t, has).arraySync()).toEqual([
+      [
+        [1, 2, 3, 4],
+        [0, 0, 0, 0],
+        [7, 1, 1, 2],
+      ],
+    ]);
     const rank = new RankNormaliser().normalise(t, has).arraySync() as number[][][];
     expect(rank[0][0]).toEqual([-1, -1 / 3, 1 / 3, 1].map((x) => Math.fround(x)));
     // ties share their mean rank: [7,1,1,2] → ranks [3, 0.5, 0.5, 2] → 2·rank/3 − 1

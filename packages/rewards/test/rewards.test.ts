@@ -62,10 +62,7 @@ describe('reward plugins', () => {
     ['giou', new GiouReward(), (i: number, j: number) => host.giou(boxes[i], gtBoxes[j])],
     ['iou', new IouReward(), (i: number, j: number) => host.iou(boxes[i], gtBoxes[j])],
   ] as const)('%s reward matrix equals the float64 host formula', (_n, reward, expected) => {
-    const m = reward.matrix(
-      { logits: tf.tensor2d(logits), boxes: tf.tensor2d(boxes) },
-      { boxes: tf.tensor2d(gtBoxes), labels: tf.tensor1d(labels, 'int32') },
-    );
+    const m = reward.matrix({ logits: tf.tensor2d(logits), boxes: tf.tensor2d(boxes) }, { boxes: tf.tensor2d(gtBoxes), labels: tf.tensor1d(labels, 'int32') });
     expect(m.shape).toEqual([3, 2]);
     const v = m.arraySync() as number[][];
     for (let i = 0; i < 3; i++) for (let j = 0; j < 2; j++) expect(v[i][j]).toBeCloseTo(expected(i, j), 5);

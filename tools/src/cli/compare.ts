@@ -26,7 +26,16 @@ const std = (v: number[]) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a 
 export async function compareCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { config: { type: 'string' }, preset: { type: 'string' }, seeds: { type: 'string', default: '0,1,2' }, steps: { type: 'string' }, data: { type: 'string' }, 'eval-data': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string' },
+      preset: { type: 'string' },
+      seeds: { type: 'string', default: '0,1,2' },
+      steps: { type: 'string' },
+      data: { type: 'string' },
+      'eval-data': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     process.stdout.write(COMPARE_USAGE);
@@ -55,10 +64,14 @@ export async function compareCommand(args: string[]): Promise<number> {
     }
   }
   const names = ['AP', 'AP50', 'AP75'];
-  const rows = objectives.map((o) => [o, ...names.map((_, i) => {
-    const v = results[o].map((r) => r.stats[i]);
-    return `${mean(v).toFixed(3)} ± ${std(v).toFixed(3)}`;
-  }), results[o].map((r) => r.stats[1].toFixed(3)).join(' ')]);
+  const rows = objectives.map((o) => [
+    o,
+    ...names.map((_, i) => {
+      const v = results[o].map((r) => r.stats[i]);
+      return `${mean(v).toFixed(3)} ± ${std(v).toFixed(3)}`;
+    }),
+    results[o].map((r) => r.stats[1].toFixed(3)).join(' '),
+  ]);
   const header = ['objective', ...names.map((n) => `${n} (mean ± sd)`), `AP50 per seed (${seeds.join(',')})`];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;

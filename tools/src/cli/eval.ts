@@ -78,7 +78,9 @@ export function evalCommand(args: string[]): number {
       const ev = new LvisEvaluator(gt, { maxDets });
       ev.setDetections(loadDetections(required(values, 'dt'), gt));
       const r = ev.evaluate();
-      process.stdout.write(values.json ? `${JSON.stringify({ results: r.results, per_category_ap: perCategory(r.perCategoryAp) })}\n` : `${lvisSummaryText(r.results)}\n`);
+      process.stdout.write(
+        values.json ? `${JSON.stringify({ results: r.results, per_category_ap: perCategory(r.perCategoryAp) })}\n` : `${lvisSummaryText(r.results)}\n`,
+      );
       return 0;
     }
     case 'odinw': {

@@ -22,7 +22,16 @@ extracted now from the run's training data). Prints the 12 COCO numbers (pycocot
 `;
 
 export async function evalRunCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { checkpoint: { type: 'string' }, data: { type: 'string' }, bank: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      checkpoint: { type: 'string' },
+      data: { type: 'string' },
+      bank: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) {
     process.stdout.write(EVAL_RUN_USAGE);
     return 0;
@@ -33,11 +42,20 @@ export async function evalRunCommand(args: string[]): Promise<number> {
   const [train, evalSet] = [await readDataset(model.container, config.data.train, 'data.train'), await readDataset(model.container, evalSpec, '--data')];
   const loaders = makeLoaders(config, train, evalSet, model.padMultiple, (f, e) => stderrLogger.warn(`skipping unreadable image ${f}: ${e.message}`));
   const bankFile = values.bank ?? join(dir, 'prompt-bank.safetensors');
-  const bank = existsSync(bankFile) ? loadPromptBank(bankFile) : await extractPromptBank(model.detector, loaders.bank, train.categories.map((c) => c.id));
+  const bank = existsSync(bankFile)
+    ? loadPromptBank(bankFile)
+    : await extractPromptBank(
+        model.detector,
+        loaders.bank,
+        train.categories.map((c) => c.id),
+      );
   const missing = evalSet.categories.filter((c) => !bank.categoryIds.includes(c.id));
-  if (missing.length) throw new Error(`the prompt bank has no prompt for categories ${missing.map((c) => `${c.id} (${c.name})`).join(', ')} of ${evalSet.name}`);
+  if (missing.length)
+    throw new Error(`the prompt bank has no prompt for categories ${missing.map((c) => `${c.id} (${c.name})`).join(', ')} of ${evalSet.name}`);
   const bar = new Progress(`evaluate ${evalSet.name} (step ${step})`, evalSet.images.length, 'img');
   const r = await evaluateWithBank(model.detector, loaders.eval, bank, { onBatch: (n) => bar.update(n) });
-  process.stdout.write(values.json ? `${JSON.stringify({ stats: r.stats, named: r.named, per_category_ap: r.perCategory, step })}\n` : `${cocoSummaryText(r.coco)}\n`);
+  process.stdout.write(
+    values.json ? `${JSON.stringify({ stats: r.stats, named: r.named, per_category_ap: r.perCategory, step })}\n` : `${cocoSummaryText(r.coco)}\n`,
+  );
   return 0;
 }

@@ -25,14 +25,22 @@ async function decodeImages(files: string[], patch: number): Promise<Tensor> {
   const images: Float32Array[] = [];
   let size: [number, number] | null = null;
   for (const file of files) {
-    const meta = await sharp(file).metadata().catch((e: Error) => {
-      throw new Error(`${file}: cannot decode image: ${e.message}`);
-    });
+    const meta = await sharp(file)
+      .metadata()
+      .catch((e: Error) => {
+        throw new Error(`${file}: cannot decode image: ${e.message}`);
+      });
     const h = Math.max(patch, Math.round((meta.height ?? 0) / patch) * patch);
     const w = Math.max(patch, Math.round((meta.width ?? 0) / patch) * patch);
-    if (size && (size[0] !== h || size[1] !== w)) throw new Error(`${file}: resized to ${h}×${w}, but ${files[0]} gave ${size[0]}×${size[1]}; give images of one size`);
+    if (size && (size[0] !== h || size[1] !== w))
+      throw new Error(`${file}: resized to ${h}×${w}, but ${files[0]} gave ${size[0]}×${size[1]}; give images of one size`);
     size = [h, w];
-    const { data } = await sharp(file).removeAlpha().toColourspace('srgb').resize(w, h, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(file)
+      .removeAlpha()
+      .toColourspace('srgb')
+      .resize(w, h, { fit: 'fill', kernel: 'cubic' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const out = new Float32Array(h * w * 3);
     for (let i = 0; i < h * w; i++) for (let c = 0; c < 3; c++) out[i * 3 + c] = (data[i * 3 + c] / 255 - MEAN[c]) / STD[c];
     images.push(out);
@@ -70,7 +78,9 @@ export async function featuresCommand(args: string[]): Promise<number> {
     const fromMeta = 'num_heads' in ckpt.metadata ? ckpt.metadata : {};
     const fromFile = values.config ? (readJsonFile(values.config) as Record<string, unknown>) : {};
     if (!('num_heads' in fromMeta) && !('num_heads' in fromFile)) {
-      throw new Error(`${values.weights}: the number of heads cannot be inferred from the weights; give --config with num_heads (and interpolate_antialias, interpolate_offset)`);
+      throw new Error(
+        `${values.weights}: the number of heads cannot be inferred from the weights; give --config with num_heads (and interpolate_antialias, interpolate_offset)`,
+      );
     }
     config = dinov2Config({ ...inferred, ...fromMeta, ...fromFile }, values.config ?? values.weights);
     model = new DinoVisionTransformer(config);
@@ -91,7 +101,8 @@ export async function featuresCommand(args: string[]): Promise<number> {
     : await decodeImages(input.split(','), config.patch_size);
 
   const layers = values.layers ? values.layers.split(',').map((s) => Number(s)) : [];
-  if (layers.some((k) => !Number.isInteger(k) || k < 0 || k >= config.depth)) throw new Error(`--layers: block indices must be in 0..${config.depth - 1} (got ${values.layers})`);
+  if (layers.some((k) => !Number.isInteger(k) || k < 0 || k >= config.depth))
+    throw new Error(`--layers: block indices must be in 0..${config.depth - 1} (got ${values.layers})`);
   const f = model.forwardFeatures(image);
   const out = new Map<string, Tensor>([
     ['x_norm_clstoken', f.clsToken],

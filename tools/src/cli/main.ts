@@ -55,7 +55,11 @@ async function main(argv: string[]): Promise<number> {
     case 'train':
       return trainCommand(rest);
     case 'eval':
-      return rest[0] && !rest[0].startsWith('-') ? evalCommand(rest) : rest.includes('--checkpoint') || rest.length === 0 || rest[0] === '--help' || rest[0] === '-h' ? evalRunCommand(rest) : evalCommand(rest);
+      return rest[0] && !rest[0].startsWith('-')
+        ? evalCommand(rest)
+        : rest.includes('--checkpoint') || rest.length === 0 || rest[0] === '--help' || rest[0] === '-h'
+          ? evalRunCommand(rest)
+          : evalCommand(rest);
     case 'prompts':
       return promptsCommand(rest);
     case 'predict':

@@ -18,7 +18,16 @@ per-category mean embeddings (safetensors: 'embeddings' [C,d], metadata category
 
 export async function promptsCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  const { values } = parseArgs({ args: rest, options: { checkpoint: { type: 'string' }, data: { type: 'string' }, images: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      checkpoint: { type: 'string' },
+      data: { type: 'string' },
+      images: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help || sub === '--help' || sub === '-h') {
     process.stdout.write(PROMPTS_USAGE);
     return 0;
@@ -29,11 +38,17 @@ export async function promptsCommand(args: string[]): Promise<number> {
   const data = await readDataset(model.container, values.data ? parseDataSpec(values.data) : config.data.train, '--data');
   const loaders = makeLoaders(config, data, data, model.padMultiple, (f, e) => stderrLogger.warn(`skipping unreadable image ${f}: ${e.message}`));
   const bar = new Progress('prompt bank', loaders.bank.order(0).length, 'img');
-  const bank = await extractPromptBank(model.detector, loaders.bank, data.categories.map((c) => c.id), (n) => bar.update(n));
+  const bank = await extractPromptBank(
+    model.detector,
+    loaders.bank,
+    data.categories.map((c) => c.id),
+    (n) => bar.update(n),
+  );
   const out = values.out ?? join(dir, 'prompt-bank.safetensors');
   savePromptBank(bank, out);
   const names = new Map(data.categories.map((c) => [c.id, c.name]));
-  for (const [i, c] of bank.categoryIds.entries()) process.stdout.write(`${String(c).padStart(4)}  ${(names.get(c) ?? '').padEnd(28)} ${bank.counts[i]} instances\n`);
+  for (const [i, c] of bank.categoryIds.entries())
+    process.stdout.write(`${String(c).padStart(4)}  ${(names.get(c) ?? '').padEnd(28)} ${bank.counts[i]} instances\n`);
   process.stdout.write(`prompt bank: ${out}\n`);
   return 0;
 }

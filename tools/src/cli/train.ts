@@ -48,7 +48,8 @@ export async function trainCommand(args: string[]): Promise<number> {
     process.stdout.write(TRAIN_USAGE);
     return 0;
   }
-  const out = values.out ?? join('runs', `${values.preset ?? (values.config ? 'config' : 'demo')}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+  const out =
+    values.out ?? join('runs', `${values.preset ?? (values.config ? 'config' : 'demo')}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
   const config =
     values.resume && !values.config && !values.preset
       ? readRunConfig(out)

@@ -21,7 +21,9 @@ export function parseDataSpec(text: string): DataSpec {
 }
 
 export function formatDataSpec(spec: DataSpec): string {
-  const q = Object.entries(spec.options).map(([k, v]) => `${k}=${String(v)}`).join('&');
+  const q = Object.entries(spec.options)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join('&');
   return `${spec.reader}:${spec.source}${q ? `?${q}` : ''}`;
 }
 
@@ -45,12 +47,27 @@ export interface Loaders {
   readonly eval: BatchLoader;
 }
 
-export function makeLoaders(config: DinoR1Config, train: DetectionDataset, evalSet: DetectionDataset, padMultiple: number, onSkip: (file: string, e: Error) => void): Loaders {
+export function makeLoaders(
+  config: DinoR1Config,
+  train: DetectionDataset,
+  evalSet: DetectionDataset,
+  padMultiple: number,
+  onSkip: (file: string, e: Error) => void,
+): Loaders {
   const skip = (r: { file?: string; id: number }, e: Error) => onSkip(r.file ?? `image ${r.id}`, e);
-  const bankSet = config.data.bankImages > 0 ? { ...train, images: train.images.filter((i) => i.annotations.length > 0).slice(0, config.data.bankImages) } : train;
+  const bankSet =
+    config.data.bankImages > 0 ? { ...train, images: train.images.filter((i) => i.annotations.length > 0).slice(0, config.data.bankImages) } : train;
   const maxSize = config.data.maxSize;
   return {
-    train: new BatchLoader(train, { batchSize: config.train.batchSize, transform: trainTransform(config), padMultiple, seed: config.seed, skipEmpty: true, decodeMaxSize: maxSize, onSkip: skip }),
+    train: new BatchLoader(train, {
+      batchSize: config.train.batchSize,
+      transform: trainTransform(config),
+      padMultiple,
+      seed: config.seed,
+      skipEmpty: true,
+      decodeMaxSize: maxSize,
+      onSkip: skip,
+    }),
     bank: new BatchLoader(bankSet, { batchSize: 8, transform: evalTransform(config), padMultiple, shuffle: false, decodeMaxSize: maxSize, onSkip: skip }),
     eval: new BatchLoader(evalSet, { batchSize: 8, transform: evalTransform(config), padMultiple, shuffle: false, decodeMaxSize: maxSize, onSkip: skip }),
   };

@@ -25,9 +25,14 @@ function overlay(width: number, height: number, scale: number, boxes: readonly D
   const parts = boxes.map(({ bbox: [x, y, w, h], label, colour, dashed }) => {
     const [X, Y, W, H] = [x * scale, y * scale, w * scale, h * scale];
     const ty = Y > 14 ? Y - 3 : Y + H + 12;
-    return `<rect x="${X}" y="${Y}" width="${W}" height="${H}" fill="none" stroke="${colour}" stroke-width="2"${dashed ? ' stroke-dasharray="6,3"' : ''}/>` + `<text x="${X + 1}" y="${ty}" font-family="sans-serif" font-size="11" fill="${colour}" stroke="black" stroke-width="0.6" paint-order="stroke">${escapeXml(label)}</text>`;
+    return (
+      `<rect x="${X}" y="${Y}" width="${W}" height="${H}" fill="none" stroke="${colour}" stroke-width="2"${dashed ? ' stroke-dasharray="6,3"' : ''}/>` +
+      `<text x="${X + 1}" y="${ty}" font-family="sans-serif" font-size="11" fill="${colour}" stroke="black" stroke-width="0.6" paint-order="stroke">${escapeXml(label)}</text>`
+    );
   });
-  const head = title ? `<text x="4" y="14" font-family="sans-serif" font-size="12" fill="white" stroke="black" stroke-width="0.8" paint-order="stroke">${escapeXml(title)}</text>` : '';
+  const head = title
+    ? `<text x="4" y="14" font-family="sans-serif" font-size="12" fill="white" stroke="black" stroke-width="0.8" paint-order="stroke">${escapeXml(title)}</text>`
+    : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width * scale}" height="${height * scale}">${parts.join('')}${head}</svg>`;
 }
 
@@ -53,7 +58,10 @@ export async function sideBySide(panels: readonly Buffer[], file: string, gap = 
     left += (metas[i].width ?? 0) + gap;
     return l;
   });
-  await s({ create: { width, height, channels: 3, background: { r: 24, g: 24, b: 24 } } }).composite(layers).png().toFile(file);
+  await s({ create: { width, height, channels: 3, background: { r: 24, g: 24, b: 24 } } })
+    .composite(layers)
+    .png()
+    .toFile(file);
 }
 
 /** A categorical colour per index. */

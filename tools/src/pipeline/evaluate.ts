@@ -13,7 +13,20 @@ export const COCO_STAT_NAMES = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1'
 
 /** Frees the inputs and outputs of one inference forward. */
 export function disposeForward(images: ImageBatch, prompts: PromptBatch, out: DetectorOutput): void {
-  tf.dispose([images.pixels, images.mask, prompts.boxes, prompts.sourceImage, prompts.mask, ...(prompts.embeddings ? [prompts.embeddings] : []), out.predLogits, out.predBoxes, out.proposalLogits, out.proposalBoxes, out.selectedIndices, out.selectionLogits]);
+  tf.dispose([
+    images.pixels,
+    images.mask,
+    prompts.boxes,
+    prompts.sourceImage,
+    prompts.mask,
+    ...(prompts.embeddings ? [prompts.embeddings] : []),
+    out.predLogits,
+    out.predBoxes,
+    out.proposalLogits,
+    out.proposalBoxes,
+    out.selectedIndices,
+    out.selectionLogits,
+  ]);
 }
 
 export interface Prediction {
@@ -38,7 +51,12 @@ export function predict(detector: DinoR1Detector, samples: readonly Sample[], ba
     const by0 = Math.max(0, y0) * fy;
     const bx1 = Math.min(s.width, x1) * fx;
     const by1 = Math.min(s.height, y1) * fy;
-    perImage[d.imageIndex].push({ image_id: s.imageId, category_id: d.categoryId, bbox: [bx0, by0, Math.max(0, bx1 - bx0), Math.max(0, by1 - by0)], score: d.score });
+    perImage[d.imageIndex].push({
+      image_id: s.imageId,
+      category_id: d.categoryId,
+      bbox: [bx0, by0, Math.max(0, bx1 - bx0), Math.max(0, by1 - by0)],
+      score: d.score,
+    });
   }
   return perImage;
 }
@@ -53,7 +71,12 @@ export interface EvalResult {
 }
 
 /** Evaluates on every image of `loader` (no augmentation expected); keeps the first `keep` predictions for pictures. */
-export async function evaluateWithBank(detector: DinoR1Detector, loader: BatchLoader, bank: PromptBank, options: { topK?: number; keep?: number; onBatch?: (done: number, total: number) => void } = {}): Promise<EvalResult> {
+export async function evaluateWithBank(
+  detector: DinoR1Detector,
+  loader: BatchLoader,
+  bank: PromptBank,
+  options: { topK?: number; keep?: number; onBatch?: (done: number, total: number) => void } = {},
+): Promise<EvalResult> {
   const gt = GroundTruth.parse(toCocoJson(loader.dataset), loader.dataset.name);
   const evaluator = new CocoEvaluator(gt);
   const predictions: Prediction[] = [];

@@ -57,12 +57,15 @@ export function loadRunWeights(dir: string, model: Model): number {
   return sidecar.step;
 }
 
-
 /**
  * A trained run ready to use: its config (optionally adjusted), the backend it names, the model with the
  * newest checkpoint's weights, and that checkpoint's step.
  */
-export async function openRun(dir: string, logger: Logger, adjust: (c: DinoR1Config) => DinoR1Config = (c) => c): Promise<{ config: DinoR1Config; model: Model; step: number }> {
+export async function openRun(
+  dir: string,
+  logger: Logger,
+  adjust: (c: DinoR1Config) => DinoR1Config = (c) => c,
+): Promise<{ config: DinoR1Config; model: Model; step: number }> {
   const config = adjust(readRunConfig(dir));
   await initBackend(config.backend, { logger });
   const model = buildModel(config, logger);

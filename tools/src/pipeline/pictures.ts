@@ -16,15 +16,29 @@ import { disposeForward, type EvalResult } from './evaluate';
  * Detections on `target` for one visual prompt: the box `promptBox` (COCO xywh pixels) on `promptImage`
  * (which may be `target` itself). Boxes in `target`'s pixels.
  */
-export function predictWithPrompt(detector: DinoR1Detector, target: Sample, promptImage: Sample | null, promptBox: readonly [number, number, number, number], padMultiple: number, topK = 20): ResultDetection[] {
+export function predictWithPrompt(
+  detector: DinoR1Detector,
+  target: Sample,
+  promptImage: Sample | null,
+  promptBox: readonly [number, number, number, number],
+  padMultiple: number,
+  topK = 20,
+): ResultDetection[] {
   const samples = promptImage ? [target, promptImage] : [target];
   const src = promptImage ?? target;
   const B = samples.length;
   const images = collateImages(samples, padMultiple);
   const box = normalisedCxcywh(promptBox, src.width, src.height);
   const prompts = {
-    boxes: tf.tensor3d(Array.from({ length: B }, () => [box]), [B, 1, 4]),
-    sourceImage: tf.tensor2d(Array.from({ length: B }, () => [B - 1]), [B, 1], 'int32'),
+    boxes: tf.tensor3d(
+      Array.from({ length: B }, () => [box]),
+      [B, 1, 4],
+    ),
+    sourceImage: tf.tensor2d(
+      Array.from({ length: B }, () => [B - 1]),
+      [B, 1],
+      'int32',
+    ),
     mask: tf.zeros([B, 1]) as tf.Tensor2D,
     categoryIds: Array.from({ length: B }, () => [1]),
   };
@@ -37,7 +51,15 @@ export function predictWithPrompt(detector: DinoR1Detector, target: Sample, prom
   });
 }
 
-export async function drawPredictions(detector: DinoR1Detector, loaders: Loaders, result: EvalResult, trainSet: DetectionDataset, outDir: string, padMultiple: number, threshold = 0.2): Promise<string[]> {
+export async function drawPredictions(
+  detector: DinoR1Detector,
+  loaders: Loaders,
+  result: EvalResult,
+  trainSet: DetectionDataset,
+  outDir: string,
+  padMultiple: number,
+  threshold = 0.2,
+): Promise<string[]> {
   mkdirSync(outDir, { recursive: true });
   const names = new Map(trainSet.categories.map((c) => [c.id, c.name]));
   const random = new Random(0);
@@ -54,12 +76,24 @@ export async function drawPredictions(detector: DinoR1Detector, loaders: Loaders
     const promptBox = promptSample.boxes[promptSample.categoryIds.indexOf(category)];
     const dets = predictWithPrompt(detector, sample, promptSample, promptBox, padMultiple).filter((d) => d.score >= threshold);
     const name = names.get(category) ?? String(category);
-    const left = await panel(samplePixels(promptSample), promptSample.width, promptSample.height, [{ bbox: promptBox, label: 'prompt', colour: '#ffff00' }], `prompt: ${name}`);
+    const left = await panel(
+      samplePixels(promptSample),
+      promptSample.width,
+      promptSample.height,
+      [{ bbox: promptBox, label: 'prompt', colour: '#ffff00' }],
+      `prompt: ${name}`,
+    );
     const gt = sample.boxes.filter((_, j) => sample.categoryIds[j] === category).map((bbox) => ({ bbox, label: '', colour: '#ffffff', dashed: true }));
     const pred = dets.map((d) => ({ bbox: d.bbox as [number, number, number, number], label: d.score.toFixed(2), colour: colour(category) }));
     const right = await panel(samplePixels(sample), sample.width, sample.height, [...gt, ...pred], `found ${dets.length} (GT ${gt.length}, dashed)`);
     // the closed-set view: bank prompts for all categories, as evaluated
-    const all = detections.filter((d) => d.score >= threshold).map((d) => ({ bbox: toSamplePixels(d.bbox, sample), label: `${names.get(d.category_id) ?? d.category_id} ${d.score.toFixed(2)}`, colour: colour(d.category_id) }));
+    const all = detections
+      .filter((d) => d.score >= threshold)
+      .map((d) => ({
+        bbox: toSamplePixels(d.bbox, sample),
+        label: `${names.get(d.category_id) ?? d.category_id} ${d.score.toFixed(2)}`,
+        colour: colour(d.category_id),
+      }));
     const third = await panel(samplePixels(sample), sample.width, sample.height, all, 'all categories (prompt bank)');
     const file = join(outDir, `image-${sample.imageId}.png`);
     await sideBySide([left, right, third], file);

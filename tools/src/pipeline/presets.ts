@@ -36,6 +36,10 @@ export const RUN_PRESETS: Record<string, DinoR1ConfigInput> = {
     objective: 'sft+grqo',
     optim: { lr: 1e-4, backboneLrMultiplier: 0.1, clipNorm: 0.1, decaySteps: [33000] },
     train: { steps: 40000, batchSize: 2, logEvery: 50, evalEvery: 5000, checkpointEvery: 2000 },
-    data: { train: { reader: 'synthetic', source: 'train', options: { images: 20000, width: 512, height: 512 } }, eval: { reader: 'synthetic', source: 'val', options: { images: 500, width: 512, height: 512 } }, maxSize: 512 },
+    data: {
+      train: { reader: 'synthetic', source: 'train', options: { images: 20000, width: 512, height: 512 } },
+      eval: { reader: 'synthetic', source: 'val', options: { images: 500, width: 512, height: 512 } },
+      maxSize: 512,
+    },
   },
 };

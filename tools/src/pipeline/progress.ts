@@ -7,7 +7,13 @@ export class Progress {
   private lastPrint = 0;
   private readonly tty: boolean;
 
-  constructor(readonly label: string, readonly total: number, readonly unit = 'it', private readonly out: NodeJS.WriteStream = process.stderr, private readonly every = 15) {
+  constructor(
+    readonly label: string,
+    readonly total: number,
+    readonly unit = 'it',
+    private readonly out: NodeJS.WriteStream = process.stderr,
+    private readonly every = 15,
+  ) {
     this.tty = Boolean(out.isTTY);
   }
 

@@ -17,7 +17,12 @@ export interface PromptBank {
 }
 
 /** Every GT box of the loader's images becomes a prompt on its own image; embeddings are averaged per category. */
-export async function extractPromptBank(detector: DinoR1Detector, loader: BatchLoader, categoryIds: readonly number[], onBatch?: (done: number) => void): Promise<PromptBank> {
+export async function extractPromptBank(
+  detector: DinoR1Detector,
+  loader: BatchLoader,
+  categoryIds: readonly number[],
+  onBatch?: (done: number) => void,
+): Promise<PromptBank> {
   const d = detector.config.dModel;
   const sums = new Map(categoryIds.map((c) => [c, new Float64Array(d)]));
   const counts = new Map(categoryIds.map((c) => [c, 0]));
@@ -27,11 +32,20 @@ export async function extractPromptBank(detector: DinoR1Detector, loader: BatchL
     if (samples.length === 0) continue;
     const K = Math.max(...samples.map((s) => s.boxes.length));
     const images = collateImages(samples, loader.options.padMultiple ?? 1);
-    const rows = samples.map((s) => Array.from({ length: K }, (_, k) => (k < s.boxes.length ? normalisedCxcywh(s.boxes[k], s.width, s.height) : [0.5, 0.5, 0.1, 0.1])));
+    const rows = samples.map((s) =>
+      Array.from({ length: K }, (_, k) => (k < s.boxes.length ? normalisedCxcywh(s.boxes[k], s.width, s.height) : [0.5, 0.5, 0.1, 0.1])),
+    );
     const prompts: PromptBatch = {
       boxes: tf.tensor3d(rows, [samples.length, K, 4]),
-      sourceImage: tf.tensor2d(samples.map((_, b) => Array(K).fill(b)), [samples.length, K], 'int32'),
-      mask: tf.tensor2d(samples.map((s) => Array.from({ length: K }, (_, k) => (k < s.boxes.length ? 0 : 1))), [samples.length, K]),
+      sourceImage: tf.tensor2d(
+        samples.map((_, b) => Array(K).fill(b)),
+        [samples.length, K],
+        'int32',
+      ),
+      mask: tf.tensor2d(
+        samples.map((s) => Array.from({ length: K }, (_, k) => (k < s.boxes.length ? 0 : 1))),
+        [samples.length, K],
+      ),
       categoryIds: samples.map((s) => Array.from({ length: K }, (_, k) => s.categoryIds[k] ?? -1)),
     };
     const emb = detector.promptEmbeddings(images, prompts);
@@ -66,7 +80,11 @@ export function bankPrompts(bank: PromptBank, B: number): PromptBatch {
 }
 
 export function savePromptBank(bank: PromptBank, file: string): void {
-  writeSafetensors(file, { embeddings: { dtype: 'F32', shape: [bank.categoryIds.length, bank.dim], data: bank.embeddings } }, { category_ids: JSON.stringify(bank.categoryIds), counts: JSON.stringify(bank.counts) });
+  writeSafetensors(
+    file,
+    { embeddings: { dtype: 'F32', shape: [bank.categoryIds.length, bank.dim], data: bank.embeddings } },
+    { category_ids: JSON.stringify(bank.categoryIds), counts: JSON.stringify(bank.counts) },
+  );
 }
 
 export function loadPromptBank(file: string): PromptBank {

@@ -11,7 +11,7 @@ import { disposeBatch, type Batch } from '@dino-r1/datasets';
 import { JsonlMetricsSink, NegativePromptPool, Trainer, trainerComponents, writeFileAtomic, type DetectorBatch, type TrainingStream } from '@dino-r1/grqo';
 import { makeLoaders, readDataset, formatDataSpec } from './data';
 import { evaluateWithBank, COCO_STAT_NAMES, type EvalResult } from './evaluate';
-import { buildModel, } from './model';
+import { buildModel } from './model';
 import { extractPromptBank, savePromptBank, type PromptBank } from './prompt-bank';
 import { formatSeconds, Progress } from './progress';
 import { writeChart, seriesOf } from './plots';
@@ -51,7 +51,8 @@ export async function trainRun(opts: RunOptions): Promise<RunResult> {
   const dir = resolve(opts.outDir);
   const logger: Logger = opts.quiet ? silentLogger : stderrLogger;
   mkdirSync(dir, { recursive: true });
-  if (!opts.resume && existsSync(join(dir, 'metrics.jsonl'))) throw new Error(`${dir} already holds a run (metrics.jsonl); pass --resume to continue it or choose another --out`);
+  if (!opts.resume && existsSync(join(dir, 'metrics.jsonl')))
+    throw new Error(`${dir} already holds a run (metrics.jsonl); pass --resume to continue it or choose another --out`);
   writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   await initBackend(config.backend, { logger });
   const model = buildModel(config, logger, opts.plugins);
@@ -91,12 +92,16 @@ export async function trainRun(opts: RunOptions): Promise<RunResult> {
   const onSigint = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
-    logger.warn(`interrupt: finishing this step, writing a checkpoint, then stopping${config.grqo.iterations > 1 ? ' (after the last of the batch\'s grqo.iterations passes)' : ''} (Ctrl-C again to abort)`);
+    logger.warn(
+      `interrupt: finishing this step, writing a checkpoint, then stopping${config.grqo.iterations > 1 ? " (after the last of the batch's grqo.iterations passes)" : ''} (Ctrl-C again to abort)`,
+    );
   };
   process.on('SIGINT', onSigint);
   const t0 = Date.now();
   const bar = opts.quiet ? null : new Progress(`train ${config.objective}`, total, 'step');
-  logger.info(`training ${detector.parameterCount().toLocaleString('en')} parameters on ${trainSet.name} (${loaders.train.order(0).length} images, ${config.train.batchSize}/batch), ${total} steps; run directory ${dir}`);
+  logger.info(
+    `training ${detector.parameterCount().toLocaleString('en')} parameters on ${trainSet.name} (${loaders.train.order(0).length} images, ${config.train.batchSize}/batch), ${total} steps; run directory ${dir}`,
+  );
   const stream: TrainingStream<DetectorBatch> = {
     batchesPerEpoch: loaders.train.batchesPerEpoch(),
     from: (start) => loaders.train.stream(start) as AsyncIterator<DetectorBatch>,

@@ -77,10 +77,7 @@ async function activate(name: BackendName, opts: InitBackendOptions): Promise<vo
  * Picks and activates a backend; returns its name. With `preference` other than `auto` that backend is
  * forced (an error if it cannot load). Also honours `DINO_R1_BACKEND` when no preference is given.
  */
-export async function initBackend(
-  preference?: BackendPreference,
-  opts: InitBackendOptions = {},
-): Promise<BackendName> {
+export async function initBackend(preference?: BackendPreference, opts: InitBackendOptions = {}): Promise<BackendName> {
   const logger = opts.logger ?? stderrLogger;
   const wanted = preference ?? (process.env.DINO_R1_BACKEND as BackendPreference | undefined) ?? 'auto';
   if (wanted !== 'auto' && !BACKEND_ORDER.includes(wanted as BackendName)) {

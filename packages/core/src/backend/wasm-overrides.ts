@@ -98,9 +98,33 @@ function dilateSpatial(scope: KernelScope, x: TensorInfo, sh: number, sw: number
   if (sh === 1 && sw === 1) return x;
   const [n, h, w, c] = x.shape;
   let y = scope.run(Reshape, { x }, { shape: [n * h, w, 1, c] });
-  y = scope.run(PadV2, { x: y }, { paddings: [[0, 0], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 });
+  y = scope.run(
+    PadV2,
+    { x: y },
+    {
+      paddings: [
+        [0, 0],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   y = scope.run(Reshape, { x: y }, { shape: [n, h, 1, w * sw * c] });
-  y = scope.run(PadV2, { x: y }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0]], constantValue: 0 });
+  y = scope.run(
+    PadV2,
+    { x: y },
+    {
+      paddings: [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   return scope.run(Reshape, { x: y }, { shape: [n, h * sh, w * sw, c] });
 }
 
@@ -117,14 +141,7 @@ function makeConv2DBackpropInput(original: KernelFunc): KernelFunc {
       inputShape: [number, number, number, number];
     };
     if (dataFormat === 'NCHW') return original(args);
-    const info = backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape as [number, number, number, number],
-      strides,
-      1,
-      pad as never,
-      dimRoundingMode,
-    );
+    const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad as never, dimRoundingMode);
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight, inWidth } = info;
     const dyH = dy.shape[1] * sh;
     const dyW = dy.shape[2] * sw;
@@ -148,11 +165,7 @@ function makeConv2DBackpropInput(original: KernelFunc): KernelFunc {
       [left, Math.max(right, 0)],
       [0, 0],
     ];
-    const dx = scope.run(
-      Conv2D,
-      { x, filter: f },
-      { strides: 1, pad: explicit, dataFormat: 'NHWC', dilations: 1, dimRoundingMode } as unknown as NamedAttrMap,
-    );
+    const dx = scope.run(Conv2D, { x, filter: f }, { strides: 1, pad: explicit, dataFormat: 'NHWC', dilations: 1, dimRoundingMode } as unknown as NamedAttrMap);
     return scope.finish(dx);
   };
 }
@@ -171,14 +184,7 @@ function conv2DBackpropFilter(args: Parameters<KernelFunc>[0]): TensorInfo {
   if (dataFormat === 'NCHW') {
     throw new Error('Conv2DBackpropFilter on wasm supports NHWC only; use the cpu backend for NCHW');
   }
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
+  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
   const [kh, kw] = filterShape;
   const scope = new KernelScope(backend as WasmBackendLike);
   const xT = scope.run(Transpose, { x }, { perm: [3, 1, 2, 0] }); // [Ci,H,W,N]
@@ -190,20 +196,14 @@ function conv2DBackpropFilter(args: Parameters<KernelFunc>[0]): TensorInfo {
     [p.left, p.right],
     [0, 0],
   ];
-  const full = scope.run(
-    Conv2D,
-    { x: xT, filter: dyT },
-    {
-      strides: 1,
-      pad: explicit,
-      dataFormat: 'NHWC',
-      dilations: [info.strideHeight, info.strideWidth],
-    } as unknown as NamedAttrMap,
-  ); // [Ci, ≥kh, ≥kw, Co]
+  const full = scope.run(Conv2D, { x: xT, filter: dyT }, {
+    strides: 1,
+    pad: explicit,
+    dataFormat: 'NHWC',
+    dilations: [info.strideHeight, info.strideWidth],
+  } as unknown as NamedAttrMap); // [Ci, ≥kh, ≥kw, Co]
   const cropped =
-    full.shape[1] === kh && full.shape[2] === kw
-      ? full
-      : scope.run(Slice, { x: full }, { begin: [0, 0, 0, 0], size: [full.shape[0], kh, kw, full.shape[3]] });
+    full.shape[1] === kh && full.shape[2] === kw ? full : scope.run(Slice, { x: full }, { begin: [0, 0, 0, 0], size: [full.shape[0], kh, kw, full.shape[3]] });
   return scope.finish(scope.run(Transpose, { x: cropped }, { perm: [1, 2, 0, 3] }));
 }
 
@@ -252,11 +252,7 @@ function replace(kernelName: string, make: (original: KernelFunc) => KernelFunc)
 /** Installs the overrides (idempotent). Call after the wasm backend is registered. */
 export function installWasmOverrides(): void {
   if (installed) return;
-  const originals = [
-    replace(BatchMatMul, makeBatchMatMul),
-    replace(Conv2DBackpropInput, makeConv2DBackpropInput),
-    replace(Identity, makeIdentity),
-  ];
+  const originals = [replace(BatchMatMul, makeBatchMatMul), replace(Conv2DBackpropInput, makeConv2DBackpropInput), replace(Identity, makeIdentity)];
   const missing: Array<[string, KernelFunc]> = [
     [Conv2DBackpropFilter, conv2DBackpropFilter],
     [UnsortedSegmentSum, unsortedSegmentSum],

@@ -40,7 +40,11 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       alpha: nonNegative().default(0.01),
       beta: nonNegative().default(0.04),
-      muteFraction: z.number().min(0).max(1).default(1 / 3),
+      muteFraction: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(1 / 3),
       surrogate: z.enum(['score-function', 'direct']).default('score-function'),
       /** `[ε_low, ε_high]` of the clipped surrogate, active on the passes 2…μ of `iterations`. */
       clip: z.tuple([nonNegative(), nonNegative()]).default([0.2, 0.28]),
@@ -61,22 +65,16 @@ export const ConfigSchema = z.strictObject({
       normaliser: z.string().min(1).default('group'),
       aggregation: z.enum(['sum-then-normalise', 'normalise-then-sum']).default('sum-then-normalise'),
       /** Registered `KlAnchor` name; `options` are that anchor's (unknown keys are errors). */
-      klAnchor: z
-        .strictObject({ name: z.string().min(1).default('epoch-snapshot'), options: options() })
-        .prefault({}),
+      klAnchor: z.strictObject({ name: z.string().min(1).default('epoch-snapshot'), options: options() }).prefault({}),
     })
     .prefault({}),
   /** The supervised DINO losses (DESIGN.md §5). */
   sft: z
     .strictObject({
       /** Weights of the focal, L1 and GIoU terms (DINO: 1, 5, 2). */
-      lossWeights: z
-        .strictObject({ class: nonNegative().default(1), bbox: nonNegative().default(5), giou: nonNegative().default(2) })
-        .prefault({}),
+      lossWeights: z.strictObject({ class: nonNegative().default(1), bbox: nonNegative().default(5), giou: nonNegative().default(2) }).prefault({}),
       /** Hungarian matching cost `class·focal + bbox·L1 − giou·GIoU` (DINO: 2, 5, 2). */
-      matchCost: z
-        .strictObject({ class: nonNegative().default(2), bbox: nonNegative().default(5), giou: nonNegative().default(2) })
-        .prefault({}),
+      matchCost: z.strictObject({ class: nonNegative().default(2), bbox: nonNegative().default(5), giou: nonNegative().default(2) }).prefault({}),
       /** α and γ of the sigmoid focal classification loss. */
       focalAlpha: z.number().min(0).max(1).default(0.25),
       focalGamma: nonNegative().default(2),

@@ -8,7 +8,10 @@ import { tf } from '../backend/tf';
 
 export function parametersWithoutGradient(loss: () => Scalar, params: Iterable<readonly [string, Variable]>): string[] {
   const named = [...params];
-  const { value, grads } = tf.variableGrads(loss, named.map(([, v]) => v));
+  const { value, grads } = tf.variableGrads(
+    loss,
+    named.map(([, v]) => v),
+  );
   try {
     return named
       .filter(([, v]) => {

@@ -23,7 +23,10 @@ export interface StateDictReport {
 }
 
 export class StateDictError extends Error {
-  constructor(readonly report: StateDictReport, source = 'state dict') {
+  constructor(
+    readonly report: StateDictReport,
+    source = 'state dict',
+  ) {
     const parts: string[] = [];
     if (report.missing.length) parts.push(`missing keys: ${report.missing.join(', ')}`);
     if (report.unexpected.length) parts.push(`unexpected keys: ${report.unexpected.join(', ')}`);
@@ -147,10 +150,7 @@ export class Module implements ParameterOwner {
    * throws a `StateDictError` naming them all, and nothing is assigned. Non-strict: assigns what
    * matches and returns the report. The given tensors are not disposed.
    */
-  loadStateDict(
-    state: ReadonlyMap<string, Tensor>,
-    { strict = true, source }: { strict?: boolean; source?: string } = {},
-  ): StateDictReport {
+  loadStateDict(state: ReadonlyMap<string, Tensor>, { strict = true, source }: { strict?: boolean; source?: string } = {}): StateDictReport {
     const own = new Map([...this.walk()].map(([n, s]) => [n, s] as const));
     const report: StateDictReport = { missing: [], unexpected: [], shapeMismatch: [] };
     for (const name of own.keys()) if (!state.has(name)) report.missing.push(name);

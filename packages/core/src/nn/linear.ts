@@ -25,9 +25,7 @@ export class Linear extends Module {
   ) {
     super();
     this.weight = this.param('weight', weight ?? linearDefault([inFeatures, outFeatures], inFeatures, seed), 'linear');
-    this.bias = withBias
-      ? this.param('bias', bias ?? linearDefault([outFeatures], inFeatures, seed === undefined ? undefined : seed + 1))
-      : null;
+    this.bias = withBias ? this.param('bias', bias ?? linearDefault([outFeatures], inFeatures, seed === undefined ? undefined : seed + 1)) : null;
   }
 
   forward(x: Tensor): Tensor {

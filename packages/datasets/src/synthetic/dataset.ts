@@ -20,16 +20,25 @@ export const DEFAULT_SYNTHETIC: SyntheticOptions = { ...DEFAULT_SCENE, split: 't
 
 export function syntheticDataset(options: Partial<SyntheticOptions> = {}): DetectionDataset {
   const o = { ...DEFAULT_SYNTHETIC, ...options };
-  if (!(o.numCategories >= 1 && o.numCategories <= SYNTHETIC_CATEGORIES.length)) throw new Error(`synthetic: numCategories must be 1…${SYNTHETIC_CATEGORIES.length}, got ${o.numCategories}`);
-  if (!(o.minInstances >= 0 && o.maxInstances >= o.minInstances)) throw new Error(`synthetic: need 0 ≤ minInstances ≤ maxInstances, got ${o.minInstances}, ${o.maxInstances}`);
-  if (!(o.minScale > 0 && o.maxScale <= 1 && o.maxScale >= o.minScale)) throw new Error(`synthetic: need 0 < minScale ≤ maxScale ≤ 1, got ${o.minScale}, ${o.maxScale}`);
+  if (!(o.numCategories >= 1 && o.numCategories <= SYNTHETIC_CATEGORIES.length))
+    throw new Error(`synthetic: numCategories must be 1…${SYNTHETIC_CATEGORIES.length}, got ${o.numCategories}`);
+  if (!(o.minInstances >= 0 && o.maxInstances >= o.minInstances))
+    throw new Error(`synthetic: need 0 ≤ minInstances ≤ maxInstances, got ${o.minInstances}, ${o.maxInstances}`);
+  if (!(o.minScale > 0 && o.maxScale <= 1 && o.maxScale >= o.minScale))
+    throw new Error(`synthetic: need 0 < minScale ≤ maxScale ≤ 1, got ${o.minScale}, ${o.maxScale}`);
   const categories = SYNTHETIC_CATEGORIES.slice(0, o.numCategories);
   const base = deriveSeed(o.seed, o.split);
   const images: ImageRecord[] = [];
   let annId = 1;
   for (let i = 0; i < o.images; i++) {
     const layout = layoutScene(deriveSeed(base, String(i)), categories, o);
-    const annotations: Annotation[] = layout.objects.map((ob) => ({ id: annId++, categoryId: ob.categoryId, bbox: ob.bbox, area: ob.bbox[2] * ob.bbox[3], iscrowd: false }));
+    const annotations: Annotation[] = layout.objects.map((ob) => ({
+      id: annId++,
+      categoryId: ob.categoryId,
+      bbox: ob.bbox,
+      area: ob.bbox[2] * ob.bbox[3],
+      iscrowd: false,
+    }));
     images.push({ id: i + 1, width: o.width, height: o.height, annotations, render: () => renderScene(layout, o) });
   }
   return { name: `synthetic-${o.split}`, categories: categories.map(({ id, name }) => ({ id, name })), images };

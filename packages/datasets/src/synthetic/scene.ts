@@ -21,7 +21,17 @@ export interface SceneOptions {
   readonly noise: number;
 }
 
-export const DEFAULT_SCENE: SceneOptions = { width: 128, height: 128, minInstances: 1, maxInstances: 8, minScale: 0.05, maxScale: 0.4, maxDistractors: 3, clutterLines: 6, noise: 12 };
+export const DEFAULT_SCENE: SceneOptions = {
+  width: 128,
+  height: 128,
+  minInstances: 1,
+  maxInstances: 8,
+  minScale: 0.05,
+  maxScale: 0.4,
+  maxDistractors: 3,
+  clutterLines: 6,
+  noise: 12,
+};
 
 export interface SceneObject {
   readonly categoryId: number;
@@ -41,7 +51,7 @@ export interface Placed {
   categoryId: number;
 }
 
-const clamp = (v: number) => (v < 0 ? 0 : Math.min(v , 255));
+const clamp = (v: number) => (v < 0 ? 0 : Math.min(v, 255));
 
 function overlap(a: Placed, b: Placed): number {
   const iw = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
@@ -90,7 +100,8 @@ export function layoutScene(seed: number, categories: readonly SyntheticCategory
     return [clamp(g + r.uniform(-30, 30)), clamp(g + r.uniform(-30, 30)), clamp(g + r.uniform(-30, 30))];
   };
   const background = { a: muted(), b: muted(), angle: r.uniform(0, Math.PI), lines: [] as number[][] };
-  for (let i = 0; i < o.clutterLines; i++) background.lines.push([r.uniform(0, o.width), r.uniform(0, o.height), r.uniform(0, o.width), r.uniform(0, o.height), ...muted()]);
+  for (let i = 0; i < o.clutterLines; i++)
+    background.lines.push([r.uniform(0, o.width), r.uniform(0, o.height), r.uniform(0, o.width), r.uniform(0, o.height), ...muted()]);
   const objects: Placed[] = [];
   const place = (size: number, aspect: number, fill: Omit<Placed, 'x' | 'y' | 'w' | 'h'>): void => {
     const w = Math.max(3, Math.round(size * aspect));
@@ -107,18 +118,32 @@ export function layoutScene(seed: number, categories: readonly SyntheticCategory
   const nd = r.int(0, o.maxDistractors);
   for (let i = 0; i < nd; i++) {
     const shape = r.pick(DISTRACTOR_SHAPES);
-    place(side * r.uniform(o.minScale, o.maxScale), r.uniform(0.8, 1.25), { shape, pattern: r.pick(['solid', 'stripes', 'checker'] as const), colour: muted(), period: r.int(3, 5), categoryId: -1 });
+    place(side * r.uniform(o.minScale, o.maxScale), r.uniform(0.8, 1.25), {
+      shape,
+      pattern: r.pick(['solid', 'stripes', 'checker'] as const),
+      colour: muted(),
+      period: r.int(3, 5),
+      categoryId: -1,
+    });
   }
   const n = r.int(o.minInstances, o.maxInstances);
   for (let i = 0; i < n; i++) {
     const c = r.pick(categories);
     const jitter = (v: number) => clamp(v + r.uniform(-18, 18));
-    place(side * r.uniform(o.minScale, o.maxScale), r.uniform(0.85, 1.18), { shape: c.shape, pattern: c.pattern, colour: [jitter(c.colour[0]), jitter(c.colour[1]), jitter(c.colour[2])], period: r.int(3, 5), categoryId: c.id });
+    place(side * r.uniform(o.minScale, o.maxScale), r.uniform(0.85, 1.18), {
+      shape: c.shape,
+      pattern: c.pattern,
+      colour: [jitter(c.colour[0]), jitter(c.colour[1]), jitter(c.colour[2])],
+      period: r.int(3, 5),
+      categoryId: c.id,
+    });
   }
-  const instances = objects.filter((p) => p.categoryId > 0).flatMap((p) => {
-    const bbox = paintedExtent(p);
-    return bbox ? [{ categoryId: p.categoryId, bbox }] : [];
-  });
+  const instances = objects
+    .filter((p) => p.categoryId > 0)
+    .flatMap((p) => {
+      const bbox = paintedExtent(p);
+      return bbox ? [{ categoryId: p.categoryId, bbox }] : [];
+    });
   return { placed: objects, background, noiseSeed: r.int(1, 2 ** 30), objects: instances };
 }
 

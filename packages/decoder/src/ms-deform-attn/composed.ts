@@ -35,10 +35,7 @@ export function msDeformAttnComposed(value: Tensor, samplingLocations: Tensor, a
           // int32 clipByValue is not reliable
           const xi = tf.add(x0, dx);
           const yi = tf.add(y0, dyk);
-          const ok = tf.logicalAnd(
-            tf.logicalAnd(tf.greaterEqual(xi, 0), tf.less(xi, W)),
-            tf.logicalAnd(tf.greaterEqual(yi, 0), tf.less(yi, H)),
-          );
+          const ok = tf.logicalAnd(tf.logicalAnd(tf.greaterEqual(xi, 0), tf.less(xi, W)), tf.logicalAnd(tf.greaterEqual(yi, 0), tf.less(yi, H)));
           const nm = tf.add(tf.mul(tf.reshape(tf.range(0, N, 1, 'float32'), [N, 1, 1, 1]), M), tf.reshape(tf.range(0, M, 1, 'float32'), [1, 1, M, 1]));
           const pixel = tf.add(tf.mul(tf.clipByValue(yi, 0, H - 1), W), tf.clipByValue(xi, 0, W - 1));
           const flat = tf.add(tf.mul(nm, H * W), pixel);

@@ -34,7 +34,17 @@ export function swapSM(src: Float32Array, dst: Float32Array, N: number, S: numbe
  * outside the map) and in-map flags in `inside`; returns nothing, fractions in `frac`.
  * Order: (y0,x0), (y0,x0+1), (y0+1,x0), (y0+1,x0+1).
  */
-export function neighbours(x: number, y: number, H: number, W: number, base: number, D: number, idx: Int32Array, inside: Float64Array, frac: Float64Array): void {
+export function neighbours(
+  x: number,
+  y: number,
+  H: number,
+  W: number,
+  base: number,
+  D: number,
+  idx: Int32Array,
+  inside: Float64Array,
+  frac: Float64Array,
+): void {
   const px = x * W - 0.5;
   const py = y * H - 0.5;
   const x0 = Math.floor(px);
@@ -81,7 +91,10 @@ export function msdaForwardBlocks(v: Float32Array, loc: Float32Array, attn: Floa
           const w01 = a * inside[1] * fx * (1 - fy);
           const w10 = a * inside[2] * (1 - fx) * fy;
           const w11 = a * inside[3] * fx * fy;
-          const i00 = idx[0], i01 = idx[1], i10 = idx[2], i11 = idx[3];
+          const i00 = idx[0],
+            i01 = idx[1],
+            i10 = idx[2],
+            i11 = idx[3];
           for (let d = 0; d < D; d++) {
             acc[d] += w00 * v[i00 + d] + w01 * v[i01 + d] + w10 * v[i10 + d] + w11 * v[i11 + d];
           }
@@ -128,8 +141,14 @@ export function msdaBackwardBlocks(
           const s = sampleBase + l * P + p;
           const a = attn[s];
           neighbours(loc[2 * s], loc[2 * s + 1], H, W, base, D, idx, inside, frac);
-          const i00 = idx[0], i01 = idx[1], i10 = idx[2], i11 = idx[3];
-          const m00 = inside[0], m01 = inside[1], m10 = inside[2], m11 = inside[3];
+          const i00 = idx[0],
+            i01 = idx[1],
+            i10 = idx[2],
+            i11 = idx[3];
+          const m00 = inside[0],
+            m01 = inside[1],
+            m10 = inside[2],
+            m11 = inside[3];
           const fx = frac[0];
           const fy = frac[1];
           const w00 = (1 - fx) * (1 - fy);
@@ -137,7 +156,10 @@ export function msdaBackwardBlocks(
           const w10 = (1 - fx) * fy;
           const w11 = fx * fy;
           // scatter weights: zero for neighbours outside the map (their dummy row receives +0)
-          const s00 = a * m00 * w00, s01 = a * m01 * w01, s10 = a * m10 * w10, s11 = a * m11 * w11;
+          const s00 = a * m00 * w00,
+            s01 = a * m01 * w01,
+            s10 = a * m10 * w10,
+            s11 = a * m11 * w11;
           let gA = 0;
           let gX = 0;
           let gY = 0;

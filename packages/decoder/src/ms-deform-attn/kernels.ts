@@ -73,7 +73,16 @@ function gradKernel(backendName: string): KernelConfig {
       const gValue = mem.alloc([...value.shape]);
       const gLoc = mem.alloc([...loc.shape]);
       const gAttn = mem.alloc([...attn.shape]);
-      (useThreads(g) ? msdaBackwardThreaded : msdaBackward)(mem.view(dy), mem.view(value), mem.view(loc), mem.view(attn), g, mem.view(gValue), mem.view(gLoc), mem.view(gAttn));
+      (useThreads(g) ? msdaBackwardThreaded : msdaBackward)(
+        mem.view(dy),
+        mem.view(value),
+        mem.view(loc),
+        mem.view(attn),
+        g,
+        mem.view(gValue),
+        mem.view(gLoc),
+        mem.view(gAttn),
+      );
       return [gValue, gLoc, gAttn];
     },
   };

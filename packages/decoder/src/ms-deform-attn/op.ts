@@ -15,10 +15,7 @@ import { registerMsdaKernels } from './kernels';
 export type MsdaImplementation = 'auto' | 'kernel' | 'composed';
 
 /** Shapes and starts as plain numbers; tensors (e.g. I64 fixture data) are read. */
-export function levelLayout(
-  spatialShapes: ReadonlyArray<readonly [number, number]> | Tensor,
-  levelStartIndex?: readonly number[] | Tensor,
-): MsdaAttrs {
+export function levelLayout(spatialShapes: ReadonlyArray<readonly [number, number]> | Tensor, levelStartIndex?: readonly number[] | Tensor): MsdaAttrs {
   const shapes = (Array.isArray(spatialShapes) ? spatialShapes : ((spatialShapes as Tensor).arraySync() as number[][])) as number[][];
   const flat = shapes.flat();
   let starts: number[];

@@ -86,9 +86,7 @@ export function msdaForwardThreaded(value: Float32Array, loc: Float32Array, attn
   const l = shared('loc', loc);
   const a = shared('attn', attn);
   const o = sharedScratch('out', out.length);
-  fanOut({ kind: 'forward', v: ref(v), loc: ref(l), attn: ref(a), out: ref(o), g }, g.N * g.M, (b0, b1) =>
-    msdaForwardBlocks(v, l, a, g, o, b0, b1),
-  );
+  fanOut({ kind: 'forward', v: ref(v), loc: ref(l), attn: ref(a), out: ref(o), g }, g.N * g.M, (b0, b1) => msdaForwardBlocks(v, l, a, g, o, b0, b1));
   out.set(o);
 }
 
@@ -110,10 +108,8 @@ export function msdaBackwardThreaded(
   const gv = sharedScratch('gradValue', value.length, true);
   const gl = sharedScratch('gradLoc', loc.length);
   const ga = sharedScratch('gradAttn', attn.length);
-  fanOut(
-    { kind: 'backward', dy: ref(d), v: ref(v), loc: ref(l), attn: ref(a), gv: ref(gv), gLoc: ref(gl), gAttn: ref(ga), g },
-    g.N * g.M,
-    (b0, b1) => msdaBackwardBlocks(d, v, l, a, g, gv, gl, ga, b0, b1),
+  fanOut({ kind: 'backward', dy: ref(d), v: ref(v), loc: ref(l), attn: ref(a), gv: ref(gv), gLoc: ref(gl), gAttn: ref(ga), g }, g.N * g.M, (b0, b1) =>
+    msdaBackwardBlocks(d, v, l, a, g, gv, gl, ga, b0, b1),
   );
   swapSM(gv, gValue, g.N, g.S, g.M, g.D, true);
   gLoc.set(gl);
