@@ -19,3 +19,5 @@ export * from './ops/batch-gather';
 export * from './nn';
 export * from './timing';
 export * from './random';
+/** The zod that validates the config: plugins describe their options with it (`parseConfigOptions`). */
+export { z } from 'zod';

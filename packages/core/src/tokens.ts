@@ -6,19 +6,7 @@
  * rewards) by that name; the `Active*` tokens hand consumers what the config picked.
  */
 import type { ServiceIdentifier } from 'inversify';
-import type {
-  AdvantageNormaliser,
-  Backbone,
-  DatasetReader,
-  Detector,
-  Evaluator,
-  KlAnchor,
-  MetricsSink,
-  Neck,
-  PromptEncoder,
-  Reward,
-  WeightedReward,
-} from './contracts';
+import type { AdvantageNormaliser, Backbone, DatasetReader, Detector, KlAnchor, MetricsSink, Reward, WeightedReward } from './contracts';
 import type { DinoR1Config } from './config/schema';
 import type { Logger } from './logger';
 
@@ -38,8 +26,6 @@ export const TOKENS = {
   Logger: token<Logger>('Logger'),
   /** Named: chosen by `config.model.backbone`. */
   Backbone: token<Backbone>('Backbone'),
-  Neck: token<Neck>('Neck'),
-  PromptEncoder: token<PromptEncoder>('PromptEncoder'),
   Detector: token<Detector>('Detector'),
   /** Named: every reward plugin; `config.grqo.rewards` picks and weights them. */
   Reward: token<Reward>('Reward'),
@@ -49,8 +35,6 @@ export const TOKENS = {
   KlAnchor: token<KlAnchor>('KlAnchor'),
   /** Named: chosen per data spec (`coco`, `lvis`, `odinw`, `odvg`, `synthetic`, …). */
   DatasetReader: token<DatasetReader>('DatasetReader'),
-  /** Named: `coco`, `lvis`, `odinw`, … */
-  Evaluator: token<Evaluator>('Evaluator'),
   /** Multi-bound: every sink receives every metrics record. */
   MetricsSink: token<MetricsSink>('MetricsSink'),
 

@@ -17,8 +17,6 @@ export interface TsyringeLikeContainer {
 export const BRIDGED_TOKENS: readonly ServiceIdentifier<unknown>[] = [
   TOKENS.Config,
   TOKENS.Logger,
-  TOKENS.Neck,
-  TOKENS.PromptEncoder,
   TOKENS.Detector,
   TOKENS.ActiveBackbone,
   TOKENS.ActiveRewards,

@@ -2,7 +2,7 @@
  * DINO-R1 detector forward timings on the wasm backend — `paper` on one 504×504 image (the nearest
  * multiple of the patch size to 512) and `tiny` on a batch of two 224×224 images — split into backbone and
  * transformer (neck, encoder, prompt encoder, selection, decoder, heads); and parameter counts.
- * The training step of `tiny` and the stage split of `paper` are in `tools/bench/detector-step.ts`.
+ * The training step of `tiny` and the stage split of `paper` are in `packages/cli/bench/detector-step.ts`.
  *   node dist-bench/bench/detector.js (part of `npm run bench -w @dino-r1/decoder`)
  */
 import { initBackend, medianSeconds, silentLogger, tf, type ImageBatch, type PromptBatch } from '@dino-r1/core';

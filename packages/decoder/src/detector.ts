@@ -64,6 +64,7 @@ export class DinoR1Detector extends Module implements Detector {
   readonly query_embedding: Module & { weight: Variable };
   readonly decoder: DecoderPart;
   readonly bbox_head: BboxHead;
+  readonly backbonePrefix = 'backbone.';
   /** Denoising noise: seeded, advanced by every training forward (reproducible runs). */
   private dnRandom = lcg(12345);
 
@@ -75,6 +76,14 @@ export class DinoR1Detector extends Module implements Detector {
   reseedNoise(seed: number): void {
     this.dnRandom = lcg(subSeed(seed, 'denoising'));
     this.backbone.reseedNoise?.(subSeed(seed, 'backbone'));
+  }
+
+  get embeddingDim(): number {
+    return this.config.dModel;
+  }
+
+  get padMultiple(): number {
+    return Math.max(...this.backbone.strides);
   }
 
   /** `parts` replaces any of the default part factories (the container passes the bound ones). */

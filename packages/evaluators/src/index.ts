@@ -7,5 +7,4 @@ export * from './coco-eval';
 export * from './lvis-eval';
 export * from './odinw-eval';
 export * from './summary-table';
-export * from './plugin';
 export * from './detection-store';

@@ -31,8 +31,31 @@ export interface CheckpointParts {
   readonly negatives?: { state(): Map<string, Tensor>; loadState(state: ReadonlyMap<string, Tensor>): void };
 }
 
+/**
+ * Config fields a resumed run may change: `train.steps` (extending training is explicit and recorded) and
+ * `backend` (where it runs, not what it computes).
+ */
+export const RESUMABLE_FIELDS: readonly string[] = ['train.steps', 'backend'];
+
+/** The config without the fields a resume may change. */
+function withoutResumable(config: unknown): unknown {
+  if (typeof config !== 'object' || config === null) return config;
+  const c = structuredClone(config) as Record<string, unknown>;
+  for (const path of RESUMABLE_FIELDS) {
+    const keys = path.split('.');
+    let o: Record<string, unknown> | undefined = c;
+    for (const k of keys.slice(0, -1)) o = typeof o?.[k] === 'object' && o[k] !== null ? (o[k] as Record<string, unknown>) : undefined;
+    if (o) delete o[keys[keys.length - 1]];
+  }
+  return c;
+}
+
+/** A short hash of what determines a run's result: the config minus `RESUMABLE_FIELDS`. */
 export function configHash(config: unknown): string {
-  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(withoutResumable(config)))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Writes a text file atomically (temporary name, then rename). */

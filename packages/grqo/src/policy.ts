@@ -57,9 +57,10 @@ export interface DetectorBatch extends PolicyBatch {
  * gain the prefix `detector.`; checkpoints of the detector itself are saved from `policy.detector`.
  */
 export class DetectorPolicy extends Module implements PolicyModel<DetectorBatch> {
-  readonly backbonePrefix = 'detector.backbone.';
+  readonly backbonePrefix?: string;
   constructor(readonly detector: Detector & Module) {
     super();
+    this.backbonePrefix = detector.backbonePrefix === undefined ? undefined : `detector.${detector.backbonePrefix}`;
     this.module('detector', detector);
   }
   forward(batch: DetectorBatch, training: boolean, { denoising = true }: PolicyForwardOptions = {}): PolicyOutput {

@@ -21,7 +21,8 @@ import {
   type WeightedReward,
 } from '@dino-r1/core';
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
-import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointSidecar } from './checkpoint';
+import { configHash, latestCheckpoint, loadCheckpoint, RESUMABLE_FIELDS, saveCheckpoint, type CheckpointSidecar } from './checkpoint';
+import { join } from 'node:path';
 import { grqoLoss } from './grqo-loss';
 import type { NegativePromptSource } from './negative-prompts';
 import { AdamW, clipByGlobalNorm, learningRate } from './optim';
@@ -350,7 +351,11 @@ export class Trainer<B extends PolicyBatch> {
     if (!this.opts.runDir) throw new Error('Trainer.resume: no runDir was given');
     const sidecar = latestCheckpoint(this.opts.runDir);
     if (!sidecar) return null;
-    const { model, anchor, negatives } = this.opts;
+    const { model, anchor, negatives, config } = this.opts;
+    if (sidecar.configHash !== configHash(config))
+      throw new Error(
+        `${join(this.opts.runDir, `checkpoint-${sidecar.step}.json`)}: written with another config (hash ${sidecar.configHash}, this one ${configHash(config)}); only ${RESUMABLE_FIELDS.join(' and ')} may change on resume`,
+      );
     this.step = loadCheckpoint(this.opts.runDir, sidecar, { model, optimizer: this.optimizer, anchor, negatives });
     return this.step;
   }

@@ -26,7 +26,7 @@ describe('packages/grqo/README.md: config fields and their tests', () => {
 
   it('every row names the field-effect test; every named file exists and holds the quoted test titles', () => {
     for (const { field, tests } of rows()) {
-      expect([field, tests.includes('`tools/test/config-fields.test.ts`')]).toEqual([field, true]);
+      expect([field, tests.includes('`packages/cli/test/config-fields.test.ts`')]).toEqual([field, true]);
       for (const ref of tests.split(';').map((t) => t.trim())) {
         const m = /^`([^`]+)`(?: "(.+)")?$/.exec(ref);
         if (!m) throw new Error(`README row ${field}: cannot read test reference '${ref}' (expected \`path\` or \`path\` "title")`);

@@ -74,6 +74,19 @@ async function activate(name: BackendName, opts: InitBackendOptions): Promise<vo
 }
 
 /**
+ * The backend to ask for: an explicit choice (a `--backend` flag) over the `DINO_R1_BACKEND` environment
+ * variable over the config's `backend` over `auto`. Unknown names are errors naming where they came from.
+ */
+export function backendPreference(explicit?: string, configured?: BackendPreference): BackendPreference {
+  const env = process.env.DINO_R1_BACKEND || undefined;
+  const [wanted, source] =
+    explicit !== undefined ? [explicit, '--backend'] : env !== undefined ? [env, 'DINO_R1_BACKEND'] : [configured ?? 'auto', 'config field backend'];
+  if (wanted !== 'auto' && !BACKEND_ORDER.includes(wanted as BackendName))
+    throw new Error(`${source}: unknown backend '${wanted}'; choose one of auto, ${BACKEND_ORDER.join(', ')}`);
+  return wanted as BackendPreference;
+}
+
+/**
  * Picks and activates a backend; returns its name. With `preference` other than `auto` that backend is
  * forced (an error if it cannot load). Also honours `DINO_R1_BACKEND` when no preference is given.
  */

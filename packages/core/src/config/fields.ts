@@ -4,7 +4,7 @@
  * the test that every field changes training are checked against this list.
  */
 import type { z } from 'zod';
-import { ConfigSchema } from './schema';
+import { ConfigSchema, type DinoR1Config } from './schema';
 
 interface Def {
   type: string;
@@ -29,4 +29,23 @@ export function configFieldPaths(schema: z.ZodType = ConfigSchema, prefix = ''):
   if (d.type !== 'object') return [prefix];
   const shape = (s as unknown as { shape: Record<string, z.ZodType> }).shape;
   return Object.entries(shape).flatMap(([k, v]) => configFieldPaths(v, prefix ? `${prefix}.${k}` : k));
+}
+
+/** A field whose value differs between two configs. */
+export interface ConfigDifference {
+  readonly field: string;
+  readonly from: unknown;
+  readonly to: unknown;
+}
+
+function valueAt(config: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), config);
+}
+
+/** The leaf fields (by dotted path) whose values differ between `a` and `b`, except those in `ignore`. */
+export function configDifferences(a: DinoR1Config, b: DinoR1Config, ignore: readonly string[] = []): ConfigDifference[] {
+  return configFieldPaths()
+    .filter((field) => !ignore.includes(field))
+    .map((field) => ({ field, from: valueAt(a, field), to: valueAt(b, field) }))
+    .filter((d) => JSON.stringify(d.from) !== JSON.stringify(d.to));
 }

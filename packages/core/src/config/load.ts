@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigSchema, type DinoR1Config } from './schema';
 
@@ -13,8 +14,9 @@ export class ConfigError extends Error {
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.length ? issue.path.map(String).join('.') : '(root)';
+function describeIssue(issue: z.core.$ZodIssue, prefix = ''): string {
+  const parts = [...(prefix ? [prefix] : []), ...issue.path.map(String)];
+  const path = parts.length ? parts.join('.') : '(root)';
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => (path === '(root)' ? k : `${path}.${k}`));
     return `${keys.join(', ')}: unknown field`;
@@ -25,7 +27,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 /** Validates a plain object (e.g. parsed JSON) and fills in defaults. `source` names it in errors. */
 export function parseConfig(input: unknown, source = 'config'): DinoR1Config {
   const result = ConfigSchema.safeParse(input ?? {});
-  if (!result.success) throw new ConfigError(source, result.error.issues.map(describeIssue));
+  if (!result.success)
+    throw new ConfigError(
+      source,
+      result.error.issues.map((i) => describeIssue(i)),
+    );
   return result.data;
 }
 
@@ -43,5 +49,22 @@ export function loadConfigFile(path: string): DinoR1Config {
   } catch (e) {
     throw new ConfigError(path, [`not valid JSON: ${(e as Error).message}`]);
   }
-  return parseConfig(json, path);
+  const config = parseConfig(json, path);
+  // plugin paths are relative to the config file, so a config keeps working from any working directory
+  return { ...config, plugins: config.plugins.map((p) => (isAbsolute(p) ? p : resolve(dirname(path), p))) };
+}
+
+/**
+ * Validates a free-form options record of the config (`model.options`, a reader's `options`, …) with a
+ * plugin's own zod schema; errors are `ConfigError`s whose messages name the field by its full path
+ * (`model.options.weights: unknown field`).
+ */
+export function parseConfigOptions<S extends z.ZodType>(schema: S, value: unknown, field: string, source = 'config'): z.output<S> {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success)
+    throw new ConfigError(
+      source,
+      result.error.issues.map((i) => describeIssue(i, field)),
+    );
+  return result.data;
 }

@@ -26,7 +26,13 @@ const DataSpecSchema = z.strictObject({
 
 export const ConfigSchema = z.strictObject({
   seed: z.number().int().nonnegative().default(0),
+  /** The tfjs backend; a `--backend` flag and then `DINO_R1_BACKEND` take precedence. A run records the one it used. */
   backend: z.enum(BACKENDS).default('auto'),
+  /**
+   * Plugin files (`.js`, `.cjs`, `.mjs`, `.ts`) the `dino-r1` pipeline loads after the built-in plugins;
+   * relative paths are resolved against the config file's folder when it is read.
+   */
+  plugins: z.array(z.string().min(1)).default([]),
   model: z
     .strictObject({
       preset: z.string().min(1).default('tiny'),

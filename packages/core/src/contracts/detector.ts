@@ -41,6 +41,15 @@ export interface Detection {
 
 /** The whole detector: backbone, neck, encoder, prompt encoder, query selection, decoder, heads. */
 export interface Detector extends ParameterOwner {
+  /** Width d of a prompt embedding (a prompt bank stores `[C,d]`). */
+  readonly embeddingDim: number;
+  /** Images are padded to a multiple of this many pixels (the coarsest backbone stride). */
+  readonly padMultiple: number;
+  /**
+   * Parameters whose names start with this are the backbone's (they train at `optim.backboneLrMultiplier`
+   * × the learning rate); absent when the detector has no separate backbone.
+   */
+  readonly backbonePrefix?: string;
   /** `targets` (training only) enable the denoising queries. */
   forward(images: ImageBatch, prompts: PromptBatch, training: boolean, targets?: readonly RewardTargets[]): DetectorOutput;
   /**
@@ -53,6 +62,8 @@ export interface Detector extends ParameterOwner {
    * forwards after the same seed see the same noise, so a reference forward reproduces the policy's.
    */
   reseedNoise(seed: number): void;
+  /** `[B,K,d]` embeddings of the prompt boxes in evaluation mode (what a prompt bank averages per category). */
+  promptEmbeddings(images: ImageBatch, prompts: PromptBatch): Tensor3D;
   postProcess(output: DetectorOutput, prompts: PromptBatch, images: ImageBatch, topK: number): Detection[];
 }
 

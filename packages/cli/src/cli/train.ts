@@ -1,16 +1,18 @@
 /**
  * `dino-r1 train`: one training run (DESIGN.md §9). The last line printed is `run: <directory>`.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { DinoR1ConfigInput } from '@dino-r1/core';
+import { parseConfig, type DinoR1Config, type DinoR1ConfigInput } from '@dino-r1/core';
 import { parseDataSpec } from '../pipeline/data';
 import { readRunConfig } from '../pipeline/model';
 import { summaryTable, trainRun } from '../pipeline/run';
-import { configFrom, integer } from './args';
+import { configFrom, integer, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, UsageError, withPluginFiles } from './args';
 
 export const TRAIN_USAGE = `usage: dino-r1 train [--config FILE | --preset NAME] [--data SPEC] [--eval-data SPEC] [--steps N]
                      [--objective sft|sft+grqo] [--seed N] [--out DIR] [--resume] [--pictures N] [--quiet]
+                     [--plugin FILE]... [--backend NAME]
 
 Trains a DINO-R1 detector, evaluates it with a prompt bank on the held-out split and writes a run
 directory: config.json, metrics.jsonl, checkpoint-N.safetensors (+ .optim.safetensors, .json),
@@ -22,7 +24,12 @@ prompt-bank.safetensors, eval.json ({"stats": [12 COCO numbers], …}), plots/, 
                     odinw:../shared/data/odinw/Packages?split=train, coco:annotations.json
   --eval-data SPEC  held-out data (default: the config's data.eval)
   --out DIR         run directory (default runs/<preset>-<time>)
-  --resume          continue the run in --out from its newest complete checkpoint (bit-exact)
+  --resume          continue the run in --out from its newest complete checkpoint (bit-exact) with the
+                    run's own config.json; --steps N extends it (recorded in resumes.jsonl); any other
+                    change (--seed, --data, --objective, another --config …) is refused, naming the fields
+  --pictures N      prediction pictures to draw at the end (default 4)
+  --quiet           no progress bars or summary
+${MODEL_OPTIONS_USAGE}  --plugin files are recorded in the run's config.json (plugins), so eval and resume load them again.
   Ctrl-C writes a checkpoint and stops; --resume continues from it.
 `;
 
@@ -41,6 +48,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       resume: { type: 'boolean', default: false },
       pictures: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      ...MODEL_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -50,21 +58,26 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const out =
     values.out ?? join('runs', `${values.preset ?? (values.config ? 'config' : 'demo')}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
-  const config =
-    values.resume && !values.config && !values.preset
-      ? readRunConfig(out)
-      : configFrom(values, (c) => {
-          const o: DinoR1ConfigInput = { ...c, train: { ...c.train }, data: { ...c.data } };
-          const steps = integer(values.steps, 'steps');
-          const seed = integer(values.seed, 'seed');
-          if (steps !== undefined) o.train!.steps = steps;
-          if (seed !== undefined) o.seed = seed;
-          if (values.objective) o.objective = values.objective as never;
-          if (values.data) o.data!.train = parseDataSpec(values.data);
-          if (values['eval-data']) o.data!.eval = parseDataSpec(values['eval-data']);
-          return o;
-        });
-  const result = await trainRun({ config, outDir: out, resume: values.resume, quiet: values.quiet, pictures: integer(values.pictures, 'pictures') ?? 4 });
+  const steps = integer(values.steps, 'steps', 1);
+  const seed = integer(values.seed, 'seed');
+  const pictures = integer(values.pictures, 'pictures') ?? 4;
+  const overrides = (c: DinoR1ConfigInput): DinoR1ConfigInput => {
+    const o: DinoR1ConfigInput = { ...c, train: { ...c.train }, data: { ...c.data } };
+    if (steps !== undefined) o.train!.steps = steps;
+    if (seed !== undefined) o.seed = seed;
+    if (values.objective) o.objective = values.objective as never;
+    if (values.data) o.data!.train = parseDataSpec(values.data);
+    if (values['eval-data']) o.data!.eval = parseDataSpec(values['eval-data']);
+    return withPluginFiles(o, values.plugin);
+  };
+  let config: DinoR1Config;
+  if (values.resume && !values.config && !values.preset) {
+    // the run's own config with the command line on top; trainRun refuses any change but train.steps
+    if (!existsSync(join(out, 'config.json')))
+      throw new UsageError(`--resume: ${out} has no config.json; give --out the run directory, or --config/--preset to start one there`);
+    config = parseConfig(overrides(readRunConfig(out) as DinoR1ConfigInput), '--resume');
+  } else config = configFrom(values, overrides);
+  const result = await trainRun({ config, outDir: out, resume: values.resume, quiet: values.quiet, pictures, backend: values.backend });
   if (!values.quiet) process.stdout.write(`\n${summaryTable(result, config)}\n`);
   process.stdout.write(`run: ${result.dir}\n`);
   return result.interrupted ? 130 : 0;

@@ -1,8 +1,8 @@
 /** `dino-r1 info`: which tfjs backend this machine gets, why the others were skipped, and versions. */
-import { backendChoice, initBackend, silentLogger, tf, type BackendPreference } from '@dino-r1/core';
+import { backendChoice, backendPreference, initBackend, silentLogger, tf } from '@dino-r1/core';
 
 export async function info(args: { backend?: string; json?: boolean }): Promise<void> {
-  const name = await initBackend(args.backend as BackendPreference | undefined, { logger: silentLogger });
+  const name = await initBackend(backendPreference(args.backend), { logger: silentLogger });
   const choice = backendChoice();
   const report = {
     backend: name,

@@ -6,15 +6,17 @@ import { makeLoaders, parseDataSpec, readDataset } from '../pipeline/data';
 import { openRun } from '../pipeline/model';
 import { extractPromptBank, savePromptBank } from '../pipeline/prompt-bank';
 import { Progress } from '../pipeline/progress';
-import { required } from './args';
+import { integer, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, pluginsOf, required } from './args';
 
 export const PROMPTS_USAGE = `usage: dino-r1 prompts extract --checkpoint DIR [--data SPEC] [--images N] [--out FILE]
+                               [--plugin FILE]... [--backend NAME]
 
 Runs the visual prompt encoder of the run's newest checkpoint on every GT box of SPEC (default: the
 run's training data; the first N annotated images, default the run's data.bankImages) and writes the
 per-category mean embeddings (safetensors: 'embeddings' [C,d], metadata category_ids, counts) to FILE
 (default DIR/prompt-bank.safetensors). 'dino-r1 eval --checkpoint DIR' uses it.
-`;
+
+${MODEL_OPTIONS_USAGE}`;
 
 export async function promptsCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -25,6 +27,7 @@ export async function promptsCommand(args: string[]): Promise<number> {
       data: { type: 'string' },
       images: { type: 'string' },
       out: { type: 'string' },
+      ...MODEL_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -34,7 +37,12 @@ export async function promptsCommand(args: string[]): Promise<number> {
   }
   if (sub !== 'extract') throw new Error(`unknown subcommand 'prompts ${sub ?? ''}'\n\n${PROMPTS_USAGE}`);
   const dir = required(values, 'checkpoint', PROMPTS_USAGE);
-  const { config, model } = await openRun(dir, stderrLogger, (c) => (values.images ? { ...c, data: { ...c.data, bankImages: Number(values.images) } } : c));
+  const images = integer(values.images, 'images', 1);
+  const { config, model } = await openRun(dir, stderrLogger, {
+    adjust: (c) => (images !== undefined ? { ...c, data: { ...c.data, bankImages: images } } : c),
+    plugins: await pluginsOf(values),
+    backend: values.backend,
+  });
   const data = await readDataset(model.container, values.data ? parseDataSpec(values.data) : config.data.train, '--data');
   const loaders = makeLoaders(config, data, data, model.padMultiple, (f, e) => stderrLogger.warn(`skipping unreadable image ${f}: ${e.message}`));
   const bar = new Progress('prompt bank', loaders.bank.order(0).length, 'img');

@@ -45,6 +45,7 @@ async function tinyStep(reps: number): Promise<Record<string, number | string>> 
   const preset = RUN_PRESETS.demo;
   const config = parseConfig({ ...preset, train: { ...preset.train, batchSize: 2 } });
   const model = buildModel(config, silentLogger);
+  if (!(model.detector instanceof DinoR1Detector)) throw new Error('this benchmark times the built-in DinoR1Detector');
   const det = model.detector;
   const loader = new BatchLoader(syntheticDataset({ split: 'train', images: 2, width: 128, height: 128 }), {
     batchSize: 2,

@@ -8,7 +8,7 @@
  */
 import { sharp as loadSharp } from '@dino-r1/datasets';
 import { parseArgs } from 'node:util';
-import { initBackend, readSafetensors, tensorsToEntries, tf, writeSafetensors } from '@dino-r1/core';
+import { backendPreference, initBackend, readSafetensors, tensorsToEntries, tf, writeSafetensors } from '@dino-r1/core';
 import { dinov2Config, DinoVisionTransformer, inferDinov2Config, readDinov2Checkpoint } from '@dino-r1/backbone-dino';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { readJsonFile } from '@dino-r1/evaluators';
@@ -67,7 +67,7 @@ export async function featuresCommand(args: string[]): Promise<number> {
     return 0;
   }
   for (const k of ['weights', 'input', 'out'] as const) if (!values[k]) throw new Error(`--${k} is required\n\n${FEATURES_USAGE}`);
-  await initBackend(values.backend as never);
+  await initBackend(backendPreference(values.backend));
 
   // architecture: shapes, then the weights' metadata, then CFG.json
   const ckpt = readDinov2Checkpoint(values.weights!);

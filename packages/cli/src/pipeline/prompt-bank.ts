@@ -3,9 +3,8 @@
  * training split, extracted offline and used as the closed-set prompts at evaluation. Stored as
  * safetensors (`embeddings` [C,d] f32, category ids in the metadata).
  */
-import { readSafetensors, tf, writeSafetensors, type PromptBatch } from '@dino-r1/core';
+import { readSafetensors, tf, writeSafetensors, type PromptBatch, type Detector, type Module } from '@dino-r1/core';
 import { normalisedCxcywh, type BatchLoader, collateImages } from '@dino-r1/datasets';
-import type { DinoR1Detector } from '@dino-r1/decoder';
 
 export interface PromptBank {
   readonly categoryIds: readonly number[];
@@ -18,12 +17,12 @@ export interface PromptBank {
 
 /** Every GT box of the loader's images becomes a prompt on its own image; embeddings are averaged per category. */
 export async function extractPromptBank(
-  detector: DinoR1Detector,
+  detector: Detector & Module,
   loader: BatchLoader,
   categoryIds: readonly number[],
   onBatch?: (done: number) => void,
 ): Promise<PromptBank> {
-  const d = detector.config.dModel;
+  const d = detector.embeddingDim;
   const sums = new Map(categoryIds.map((c) => [c, new Float64Array(d)]));
   const counts = new Map(categoryIds.map((c) => [c, 0]));
   for await (const group of loader.sampleGroups(0)) {

@@ -8,17 +8,18 @@ import { writeFileAtomic } from '@dino-r1/grqo';
 import type { DinoR1ConfigInput } from '@dino-r1/core';
 import { parseDataSpec } from '../pipeline/data';
 import { trainRun } from '../pipeline/run';
-import { configFrom, integer } from './args';
+import { configFrom, integer, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, UsageError, withPluginFiles } from './args';
 import { Progress } from '../pipeline/progress';
 
 export const COMPARE_USAGE = `usage: dino-r1 compare [--config FILE | --preset NAME] [--seeds 0,1,2] [--steps N] [--data SPEC]
-                       [--eval-data SPEC] [--out DIR]
+                       [--eval-data SPEC] [--out DIR] [--plugin FILE]... [--backend NAME]
 
 Trains the same configuration with objective 'sft' and with 'sft+grqo' for every seed (identical
 initial weights, batches and prompts per seed), evaluates each on the held-out split and prints a table
 of AP, AP50, AP75 with mean and standard deviation over seeds. Runs go to DIR/<objective>-seed<k>;
 the table also goes to DIR/compare.json.
-`;
+
+${MODEL_OPTIONS_USAGE}`;
 
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const std = (v: number[]) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));
@@ -34,6 +35,7 @@ export async function compareCommand(args: string[]): Promise<number> {
       data: { type: 'string' },
       'eval-data': { type: 'string' },
       out: { type: 'string' },
+      ...MODEL_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -42,6 +44,8 @@ export async function compareCommand(args: string[]): Promise<number> {
     return 0;
   }
   const seeds = values.seeds!.split(',').map((s) => integer(s.trim(), 'seeds')!);
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds has a repeated seed: '${values.seeds}'`);
+  const steps = integer(values.steps, 'steps', 1);
   const out = values.out ?? join('runs', `compare-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
   const objectives = ['sft', 'sft+grqo'] as const;
   const results: Record<string, Array<{ seed: number; stats: number[]; dir: string }>> = { sft: [], 'sft+grqo': [] };
@@ -51,14 +55,13 @@ export async function compareCommand(args: string[]): Promise<number> {
     for (const objective of objectives) {
       const config = configFrom(values, (c) => {
         const o: DinoR1ConfigInput = { ...c, seed, objective, train: { ...c.train, evalEvery: 0, checkpointEvery: 0 }, data: { ...c.data } };
-        const steps = integer(values.steps, 'steps');
         if (steps !== undefined) o.train!.steps = steps;
         if (values.data) o.data!.train = parseDataSpec(values.data);
         if (values['eval-data']) o.data!.eval = parseDataSpec(values['eval-data']);
-        return o;
+        return withPluginFiles(o, values.plugin);
       });
       const dir = join(out, `${objective}-seed${seed}`);
-      const r = await trainRun({ config, outDir: dir, quiet: true, pictures: 0, plots: false });
+      const r = await trainRun({ config, outDir: dir, quiet: true, pictures: 0, plots: false, backend: values.backend });
       results[objective].push({ seed, stats: r.eval!.stats, dir: r.dir });
       bar.update(++done, `${objective} seed ${seed}: AP50 ${r.eval!.stats[1].toFixed(3)}`);
     }

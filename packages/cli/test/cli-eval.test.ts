@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const CLI = resolve(__dirname, '../dist/cli/main.js');
-const FIXTURES = resolve(__dirname, '../../../shared/fixtures');
+const FIXTURES = resolve(__dirname, '../../../../shared/fixtures');
 
 function cases(kind: string): string[] {
   const dir = join(FIXTURES, kind);

@@ -12,14 +12,16 @@ import { evaluateWithBank } from '../pipeline/evaluate';
 import { openRun } from '../pipeline/model';
 import { extractPromptBank, loadPromptBank } from '../pipeline/prompt-bank';
 import { Progress } from '../pipeline/progress';
-import { required } from './args';
+import { MODEL_OPTIONS, MODEL_OPTIONS_USAGE, pluginsOf, required } from './args';
 
-export const EVAL_RUN_USAGE = `usage: dino-r1 eval --checkpoint DIR [--data SPEC] [--bank FILE] [--json]
+export const EVAL_RUN_USAGE = `usage: dino-r1 eval --checkpoint DIR [--data SPEC] [--bank FILE] [--json] [--plugin FILE]... [--backend NAME]
 
 Evaluates the newest complete checkpoint of run directory DIR on SPEC (default: the run's data.eval)
 with closed-set prompts from the run's prompt bank (DIR/prompt-bank.safetensors, or --bank FILE, or
 extracted now from the run's training data). Prints the 12 COCO numbers (pycocotools semantics).
-`;
+The run's own plugin files (config.json plugins) are loaded; --plugin adds more.
+
+${MODEL_OPTIONS_USAGE}`;
 
 export async function evalRunCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -29,6 +31,7 @@ export async function evalRunCommand(args: string[]): Promise<number> {
       data: { type: 'string' },
       bank: { type: 'string' },
       json: { type: 'boolean', default: false },
+      ...MODEL_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -37,7 +40,7 @@ export async function evalRunCommand(args: string[]): Promise<number> {
     return 0;
   }
   const dir = required(values, 'checkpoint', EVAL_RUN_USAGE);
-  const { config, model, step } = await openRun(dir, stderrLogger);
+  const { config, model, step } = await openRun(dir, stderrLogger, { plugins: await pluginsOf(values), backend: values.backend });
   const evalSpec = values.data ? parseDataSpec(values.data) : config.data.eval;
   const [train, evalSet] = [await readDataset(model.container, config.data.train, 'data.train'), await readDataset(model.container, evalSpec, '--data')];
   const loaders = makeLoaders(config, train, evalSet, model.padMultiple, (f, e) => stderrLogger.warn(`skipping unreadable image ${f}: ${e.message}`));

@@ -4,14 +4,35 @@
  * split, and leaves a run directory with `config.json`, checkpoints, `prompt-bank.safetensors`,
  * `eval.json`, `plots/*.png|svg` and `predictions/*.png`.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { initBackend, silentLogger, stderrLogger, type DinoR1Config, type Logger, type Plugin } from '@dino-r1/core';
+import {
+  backendPreference,
+  configDifferences,
+  initBackend,
+  silentLogger,
+  stderrLogger,
+  TOKENS,
+  type DinoR1Config,
+  type Logger,
+  type MetricsSink,
+  type Plugin,
+} from '@dino-r1/core';
 import { disposeBatch, type Batch } from '@dino-r1/datasets';
-import { JsonlMetricsSink, NegativePromptPool, Trainer, trainerComponents, writeFileAtomic, type DetectorBatch, type TrainingStream } from '@dino-r1/grqo';
+import {
+  JsonlMetricsSink,
+  latestCheckpoint,
+  NegativePromptPool,
+  RESUMABLE_FIELDS,
+  Trainer,
+  trainerComponents,
+  writeFileAtomic,
+  type DetectorBatch,
+  type TrainingStream,
+} from '@dino-r1/grqo';
 import { makeLoaders, readDataset, formatDataSpec } from './data';
 import { evaluateWithBank, COCO_STAT_NAMES, type EvalResult } from './evaluate';
-import { buildModel } from './model';
+import { buildModel, readRunConfig, runPlugins } from './model';
 import { extractPromptBank, savePromptBank, type PromptBank } from './prompt-bank';
 import { formatSeconds, Progress } from './progress';
 import { writeChart, seriesOf } from './plots';
@@ -20,9 +41,17 @@ import { drawPredictions } from './pictures';
 export interface RunOptions {
   readonly config: DinoR1Config;
   readonly outDir: string;
+  /**
+   * Continue the run in `outDir` from its newest complete checkpoint. The run's `config.json` must equal
+   * `config` except for `train.steps` (which extends or shortens what is left to train; recorded in
+   * `resumes.jsonl`) and `backend`; any other difference is an error naming the fields.
+   */
   readonly resume?: boolean;
+  /** The tfjs backend (`--backend`): over `DINO_R1_BACKEND` over `config.backend`. */
+  readonly backend?: string;
   /** Quiet: no progress bars or summary (for `compare` and tests). */
   readonly quiet?: boolean;
+  /** Plugins after the built-in ones and the config's `plugins` files (a later binding wins). */
   readonly plugins?: readonly Plugin[];
   /** Pictures of predictions to draw at the end (0: none). */
   readonly pictures?: number;
@@ -46,16 +75,39 @@ function readMetrics(file: string): Array<Record<string, unknown>> {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** Refuses a resume that would change the run's result; records an explicit change of `train.steps`. */
+function checkResume(dir: string, config: DinoR1Config, logger: Logger): void {
+  const previous = readRunConfig(dir);
+  const changed = configDifferences(previous, config, RESUMABLE_FIELDS);
+  if (changed.length)
+    throw new Error(
+      `${dir}: --resume continues the run's own config (config.json); refusing to change ${changed
+        .map((d) => `${d.field} (${JSON.stringify(d.from)} → ${JSON.stringify(d.to)})`)
+        .join(', ')}. Only --steps may change (it extends training); start a new run for anything else.`,
+    );
+  const at = latestCheckpoint(dir)?.step ?? 0;
+  if (config.train.steps < at) throw new Error(`${dir}: --steps ${config.train.steps} is below the newest checkpoint's step ${at}`);
+  if (config.train.steps !== previous.train.steps) {
+    logger.info(`train.steps ${previous.train.steps} → ${config.train.steps} (recorded in resumes.jsonl)`);
+    appendFileSync(
+      join(dir, 'resumes.jsonl'),
+      `${JSON.stringify({ at: new Date().toISOString(), step: at, field: 'train.steps', from: previous.train.steps, to: config.train.steps })}\n`,
+    );
+  }
+}
+
 export async function trainRun(opts: RunOptions): Promise<RunResult> {
-  const { config } = opts;
   const dir = resolve(opts.outDir);
   const logger: Logger = opts.quiet ? silentLogger : stderrLogger;
   mkdirSync(dir, { recursive: true });
   if (!opts.resume && existsSync(join(dir, 'metrics.jsonl')))
     throw new Error(`${dir} already holds a run (metrics.jsonl); pass --resume to continue it or choose another --out`);
+  if (opts.resume && existsSync(join(dir, 'config.json'))) checkResume(dir, opts.config, logger);
+  const backend = await initBackend(backendPreference(opts.backend, opts.config.backend), { logger });
+  // the run records the backend it used: `eval --checkpoint` and `--resume` pick the same one by default
+  const config: DinoR1Config = { ...opts.config, backend };
+  const model = buildModel(config, logger, await runPlugins(config, opts.plugins));
   writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-  await initBackend(config.backend, { logger });
-  const model = buildModel(config, logger, opts.plugins);
   const { container, detector } = model;
   const [trainSet, evalSet] = [await readDataset(container, config.data.train, 'data.train'), await readDataset(container, config.data.eval, 'data.eval')];
   const loaders = makeLoaders(config, trainSet, evalSet, model.padMultiple, (file, e) => logger.warn(`skipping unreadable image ${file}: ${e.message}`));
@@ -68,12 +120,15 @@ export async function trainRun(opts: RunOptions): Promise<RunResult> {
     return { bank, result };
   };
   const total = config.train.steps;
+  // metrics.jsonl, then every MetricsSink a plugin binds (a dashboard, a tracker)
+  const sinks: MetricsSink[] = [new JsonlMetricsSink(join(dir, 'metrics.jsonl')), ...container.getAll(TOKENS.MetricsSink, { optional: true })];
+  const closeSinks = () => Promise.all(sinks.map((s) => s.close()));
   const trainer = new Trainer<DetectorBatch>({
     config,
     model: model.policy,
     ...trainerComponents(container),
     negatives: config.data.negativePrompts > 0 ? new NegativePromptPool(config.data.negativePrompts) : undefined,
-    sinks: [new JsonlMetricsSink(join(dir, 'metrics.jsonl'))],
+    sinks,
     runDir: dir,
     // held-out AP during training; the final evaluation (with the saved bank and pictures) follows training
     evaluate: async (step) => {
@@ -118,6 +173,7 @@ export async function trainRun(opts: RunOptions): Promise<RunResult> {
     logger.warn(`stopped at step ${trainer.step}; checkpoint-${trainer.step} written. Continue with --resume.`);
     trainer.dispose();
     model.policy.dispose();
+    await closeSinks();
     return { dir, steps: trainer.step, seconds: trainSeconds, eval: null, interrupted: true };
   }
 
@@ -132,6 +188,7 @@ export async function trainRun(opts: RunOptions): Promise<RunResult> {
   if ((opts.pictures ?? 0) > 0) await drawPredictions(detector, loaders, result, trainSet, join(dir, 'predictions'), model.padMultiple);
   trainer.dispose();
   model.policy.dispose();
+  await closeSinks();
   return { dir, steps: trainer.step, seconds: trainSeconds, eval: result, interrupted: false };
 }
 

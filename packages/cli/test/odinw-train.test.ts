@@ -10,7 +10,7 @@ import { parseConfig, tf } from '@dino-r1/core';
 import { RUN_PRESETS } from '../src/pipeline/presets';
 import { trainRun } from '../src/pipeline/run';
 
-const PACKAGES = resolve(__dirname, '../../../shared/data/odinw/Packages');
+const PACKAGES = resolve(__dirname, '../../../../shared/data/odinw/Packages');
 
 describe('training and evaluation on real ODinW images', () => {
   it('trains 3 steps on Packages/train and evaluates on Packages/valid', async () => {

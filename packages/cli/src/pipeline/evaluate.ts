@@ -3,9 +3,8 @@
  * category's bank embedding; the detector's top-k (queries × prompts) become COCO results in the
  * original image's pixels, scored by the COCO evaluator (pycocotools numbers).
  */
-import { tf, type DetectorOutput, type ImageBatch, type PromptBatch, type ResultDetection } from '@dino-r1/core';
+import { tf, type DetectorOutput, type ImageBatch, type PromptBatch, type ResultDetection, type Detector, type Module } from '@dino-r1/core';
 import { collateImages, toCocoJson, type BatchLoader, type Sample } from '@dino-r1/datasets';
-import type { DinoR1Detector } from '@dino-r1/decoder';
 import { CocoEvaluator, GroundTruth, type CocoEvalResult } from '@dino-r1/evaluators';
 import { bankPrompts, type PromptBank } from './prompt-bank';
 
@@ -35,7 +34,7 @@ export interface Prediction {
 }
 
 /** Detections of a batch of samples, boxes in each image's original pixels (COCO xywh). */
-export function predict(detector: DinoR1Detector, samples: readonly Sample[], bank: PromptBank, padMultiple: number, topK: number): ResultDetection[][] {
+export function predict(detector: Detector & Module, samples: readonly Sample[], bank: PromptBank, padMultiple: number, topK: number): ResultDetection[][] {
   const images = collateImages(samples, padMultiple);
   const prompts = bankPrompts(bank, samples.length);
   const out = detector.forward(images, prompts, false);
@@ -72,7 +71,7 @@ export interface EvalResult {
 
 /** Evaluates on every image of `loader` (no augmentation expected); keeps the first `keep` predictions for pictures. */
 export async function evaluateWithBank(
-  detector: DinoR1Detector,
+  detector: Detector & Module,
   loader: BatchLoader,
   bank: PromptBank,
   options: { topK?: number; keep?: number; onBatch?: (done: number, total: number) => void } = {},

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { readSafetensors } from '@dino-r1/core';
 
 const CLI = resolve(__dirname, '../dist/cli/main.js');
-const SHARED = resolve(__dirname, '../../../shared');
+const SHARED = resolve(__dirname, '../../../../shared');
 const DINO = join(SHARED, 'fixtures', 'dinov2');
 
 function need(path: string): string {

@@ -5,9 +5,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { tf, type DetectionDataset, type ResultDetection } from '@dino-r1/core';
+import { tf, type DetectionDataset, type ResultDetection, type Detector, type Module } from '@dino-r1/core';
 import { collateImages, normalisedCxcywh, Random, type Sample } from '@dino-r1/datasets';
-import type { DinoR1Detector } from '@dino-r1/decoder';
 import type { Loaders } from './data';
 import { colour, panel, samplePixels, sideBySide } from './draw';
 import { disposeForward, type EvalResult } from './evaluate';
@@ -17,7 +16,7 @@ import { disposeForward, type EvalResult } from './evaluate';
  * (which may be `target` itself). Boxes in `target`'s pixels.
  */
 export function predictWithPrompt(
-  detector: DinoR1Detector,
+  detector: Detector & Module,
   target: Sample,
   promptImage: Sample | null,
   promptBox: readonly [number, number, number, number],
@@ -52,7 +51,7 @@ export function predictWithPrompt(
 }
 
 export async function drawPredictions(
-  detector: DinoR1Detector,
+  detector: Detector & Module,
   loaders: Loaders,
   result: EvalResult,
   trainSet: DetectionDataset,

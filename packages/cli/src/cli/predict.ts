@@ -10,15 +10,18 @@ import { colour, panel, samplePixels, sideBySide } from '../pipeline/draw';
 import { openRun } from '../pipeline/model';
 import { predictWithPrompt } from '../pipeline/pictures';
 import { decodeImageFile, Random, sharp, toSample } from '@dino-r1/datasets';
-import { required, UsageError } from './args';
+import { MODEL_OPTIONS, MODEL_OPTIONS_USAGE, number, pluginsOf, required, UsageError } from './args';
 
 export const PREDICT_USAGE = `usage: dino-r1 predict --checkpoint DIR --image FILE --prompt x,y,w,h [--prompt-image FILE]
-                       [--threshold 0.3] [--top 20] [--out PREFIX]
+                       [--threshold 0.3] [--top 20] [--out PREFIX] [--plugin FILE]... [--backend NAME]
 
 Finds the objects that look like the prompt box (pixels x,y,w,h on --prompt-image, default on --image).
 Writes PREFIX.json (COCO-style detections in --image pixels) and PREFIX.png (prompt left, detections
 right). PREFIX defaults to the image file name without extension plus '.pred'.
-`;
+
+  --threshold S     keep detections with score ≥ S, in [0, 1] (default 0.3)
+  --top K           at most K detections (an integer ≥ 1, default 20)
+${MODEL_OPTIONS_USAGE}`;
 
 /** The image file as a sample, decoded by sharp already downscaled to `maxSize`; its original size from the header. */
 async function sampleOfFile(file: string, maxSize: number) {
@@ -43,6 +46,7 @@ export async function predictCommand(args: string[]): Promise<number> {
       threshold: { type: 'string', default: '0.3' },
       top: { type: 'string', default: '20' },
       out: { type: 'string' },
+      ...MODEL_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -55,7 +59,9 @@ export async function predictCommand(args: string[]): Promise<number> {
   const box = required(values, 'prompt', PREDICT_USAGE).split(',').map(Number);
   if (box.length !== 4 || box.some((v) => !Number.isFinite(v)) || box[2] <= 0 || box[3] <= 0)
     throw new UsageError(`--prompt must be x,y,w,h in pixels with w,h > 0, got '${values.prompt}'`);
-  const { config, model } = await openRun(dir, stderrLogger);
+  const threshold = number(values.threshold, 'threshold', { min: 0, max: 1 })!;
+  const top = number(values.top, 'top', { min: 1, integer: true })!;
+  const { config, model } = await openRun(dir, stderrLogger, { plugins: await pluginsOf(values), backend: values.backend });
   const t = evalTransform(config);
   const random = new Random(0);
   const target = t(await sampleOfFile(imageFile, config.data.maxSize), random);
@@ -69,9 +75,7 @@ export async function predictCommand(args: string[]): Promise<number> {
   const fx = src.width / ow;
   const fy = src.height / oh;
   const promptBox = [box[0] * fx, box[1] * fy, box[2] * fx, box[3] * fy] as const;
-  const dets = predictWithPrompt(model.detector, target, prompt, promptBox, model.padMultiple, Number(values.top)).filter(
-    (d) => d.score >= Number(values.threshold),
-  );
+  const dets = predictWithPrompt(model.detector, target, prompt, promptBox, model.padMultiple, top).filter((d) => d.score >= threshold);
   const gx = target.originalSize[1] / target.width;
   const gy = target.originalSize[0] / target.height;
   const inImage = dets.map((d) => ({
