@@ -53,6 +53,8 @@ const userPlugins: Plugin[] = [
 const CASES: Case[] = [
   { field: 'seed', set: { seed: 1 }, differs: 'weights' },
   { field: 'backend', set: { backend: 'cpu' }, differs: 'backend' },
+  // a plugin file whose MetricsSink writes losses.tsv into the run directory
+  { field: 'plugins', set: { plugins: [join(__dirname, 'fixtures/plugins/loss-log.js')] }, differs: 'files' },
   { field: 'model.preset', set: { model: { preset: 'paper' } }, differs: 'weights' }, // sizes overridden: the denoising budget differs
   { field: 'model.backbone', set: { model: { backbone: 'one-block-vit' } }, differs: 'weights' },
   { field: 'model.options', set: { model: { options: { depth: 1 } } }, differs: 'weights' },

@@ -37,6 +37,8 @@ export const TOKENS = {
   DatasetReader: token<DatasetReader>('DatasetReader'),
   /** Multi-bound: every sink receives every metrics record. */
   MetricsSink: token<MetricsSink>('MetricsSink'),
+  /** The run directory, bound by the training pipeline (`trainRun`): where a plugin's sink or files go. */
+  RunDirectory: token<string>('RunDirectory'),
 
   /** The config's choices, resolved. */
   ActiveBackbone: token<Backbone>('ActiveBackbone'),

@@ -1,4 +1,14 @@
-import { backendChoice, initBackend, installWasmOverrides, tf, uninstallWasmOverrides, wasmOverridesInstalled, type Logger } from '../src';
+import {
+  BACKEND_ORDER,
+  backendChoice,
+  backendPreference,
+  initBackend,
+  installWasmOverrides,
+  tf,
+  uninstallWasmOverrides,
+  wasmOverridesInstalled,
+  type Logger,
+} from '../src';
 import type { Tensor } from '@tensorflow/tfjs-core';
 
 function recorder(): Logger & { lines: string[] } {
@@ -27,16 +37,27 @@ function expectClose(a: Float32Array, b: Float32Array, rtol = 2e-5): void {
   expect(worst).toBeLessThanOrEqual(rtol * Math.max(1, scale));
 }
 
+/** Whether an optional backend package is installed here (tfjs-node downloads libtensorflow: often not). */
+function installed(pkg: string): boolean {
+  try {
+    require.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('initBackend', () => {
-  it('prefers tfjs-node-gpu, then tfjs-node, and logs why each was skipped', async () => {
+  it('takes the first usable backend of tfjs-node-gpu, tfjs-node, wasm, cpu and logs why each before it was skipped', async () => {
     const log = recorder();
     const name = await initBackend('auto', { logger: log });
-    // tfjs-node(-gpu) cannot be installed on this machine kind: the first available is wasm.
-    expect(name).toBe('wasm');
-    expect(tf.getBackend()).toBe('wasm');
-    expect(log.lines[0]).toMatch(/^backend: wasm — skipped tfjs-node-gpu: package not installed \(optional peer\); tfjs-node: package not installed/);
-    expect(backendChoice()?.skipped.map((s) => s.name)).toEqual(['tfjs-node-gpu', 'tfjs-node']);
-    expect(wasmOverridesInstalled()).toBe(true);
+    // not pinned: on a machine with tfjs-node installed, it wins
+    expect(BACKEND_ORDER).toContain(name);
+    const before = BACKEND_ORDER.slice(0, BACKEND_ORDER.indexOf(name));
+    expect(backendChoice()?.skipped.map((s) => s.name)).toEqual(before);
+    for (const s of backendChoice()!.skipped) if (!installed(`@tensorflow/${s.name}`)) expect(s.reason).toBe('package not installed (optional peer)');
+    expect(log.lines[0]).toMatch(new RegExp(`^backend: ${name}${before.length ? ' — skipped ' : '$'}`));
+    if (name === 'wasm') expect(wasmOverridesInstalled()).toBe(true);
   });
 
   it('can force a backend and fails clearly when a forced one is unavailable', async () => {
@@ -44,10 +65,39 @@ describe('initBackend', () => {
     expect(await initBackend('cpu', { logger: log })).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
     expect(log.lines).toEqual(['backend: cpu (forced)']);
-    await expect(initBackend('tfjs-node', { logger: log })).rejects.toThrow(
-      "backend 'tfjs-node' was requested but cannot be used: package not installed (optional peer)",
-    );
+    if (installed('@tensorflow/tfjs-node')) expect(await initBackend('tfjs-node', { logger: log })).toBe('tfjs-node');
+    else
+      await expect(initBackend('tfjs-node', { logger: log })).rejects.toThrow(
+        "backend 'tfjs-node' was requested but cannot be used: package not installed (optional peer)",
+      );
     await expect(initBackend('webgpu' as never)).rejects.toThrow(/unknown backend 'webgpu'/);
+  });
+});
+
+describe('backendPreference: --backend over DINO_R1_BACKEND over the config over auto', () => {
+  const saved = process.env.DINO_R1_BACKEND;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.DINO_R1_BACKEND;
+    else process.env.DINO_R1_BACKEND = saved;
+  });
+
+  it('orders the sources and names the one that is wrong', () => {
+    delete process.env.DINO_R1_BACKEND;
+    expect(backendPreference()).toBe('auto');
+    expect(backendPreference(undefined, 'cpu')).toBe('cpu');
+    expect(backendPreference('wasm', 'cpu')).toBe('wasm');
+    process.env.DINO_R1_BACKEND = 'tfjs-node';
+    expect(backendPreference(undefined, 'cpu')).toBe('tfjs-node');
+    expect(backendPreference('cpu', 'wasm')).toBe('cpu');
+    process.env.DINO_R1_BACKEND = '';
+    expect(backendPreference(undefined, 'cpu')).toBe('cpu'); // an empty variable is unset
+    process.env.DINO_R1_BACKEND = 'tpu';
+    expect(() => backendPreference(undefined, 'cpu')).toThrow(
+      "DINO_R1_BACKEND: unknown backend 'tpu'; choose one of auto, tfjs-node-gpu, tfjs-node, wasm, cpu",
+    );
+    expect(() => backendPreference('gpu')).toThrow("--backend: unknown backend 'gpu'");
+    delete process.env.DINO_R1_BACKEND;
+    expect(() => backendPreference(undefined, 'x' as never)).toThrow("config field backend: unknown backend 'x'");
   });
 });
 

@@ -32,10 +32,11 @@ export interface CheckpointParts {
 }
 
 /**
- * Config fields a resumed run may change: `train.steps` (extending training is explicit and recorded) and
- * `backend` (where it runs, not what it computes).
+ * Config fields a resumed run may change: `train.steps` (extending training is explicit and recorded),
+ * `train.checkpointEvery` (when weights are saved, not what they are) and `backend` (where it runs, not
+ * what it computes).
  */
-export const RESUMABLE_FIELDS: readonly string[] = ['train.steps', 'backend'];
+export const RESUMABLE_FIELDS: readonly string[] = ['train.steps', 'train.checkpointEvery', 'backend'];
 
 /** The config without the fields a resume may change. */
 function withoutResumable(config: unknown): unknown {

@@ -354,7 +354,7 @@ export class Trainer<B extends PolicyBatch> {
     const { model, anchor, negatives, config } = this.opts;
     if (sidecar.configHash !== configHash(config))
       throw new Error(
-        `${join(this.opts.runDir, `checkpoint-${sidecar.step}.json`)}: written with another config (hash ${sidecar.configHash}, this one ${configHash(config)}); only ${RESUMABLE_FIELDS.join(' and ')} may change on resume`,
+        `${join(this.opts.runDir, `checkpoint-${sidecar.step}.json`)}: written with another config (hash ${sidecar.configHash}, this one ${configHash(config)}); only ${RESUMABLE_FIELDS.join(', ')} may change on resume`,
       );
     this.step = loadCheckpoint(this.opts.runDir, sidecar, { model, optimizer: this.optimizer, anchor, negatives });
     return this.step;

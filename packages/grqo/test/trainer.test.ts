@@ -127,6 +127,14 @@ describe('Trainer', () => {
     const got = weights(resumed.model);
     for (const [name, w] of expected) expect(Buffer.from(got.get(name)!.buffer).equals(Buffer.from(w.buffer))).toBe(true);
     expect(resumed.trainer.optimizer.stepCount).toBe(8);
+
+    // a checkpoint of another config (anything but the resumable fields) is refused, naming the sidecar
+    const other = setup({ train: { logEvery: 100 }, grqo: { alpha: 0.5 } }, 1, dir);
+    expect(() => other.trainer.resume()).toThrow(
+      /checkpoint-\d+\.json: written with another config .*only train\.steps, train\.checkpointEvery, backend may change/,
+    );
+    other.trainer.dispose();
+    other.model.dispose();
   });
 
   it('never leaves a half-written checkpoint: a failed save keeps the previous one as the latest', async () => {

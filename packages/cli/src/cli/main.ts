@@ -30,7 +30,9 @@ commands:
                                    DINOv2 feature extraction (official or Hugging Face checkpoints)
 
 Every command takes --help. Data SPEC: READER:SOURCE[?k=v&…] with READER synthetic, coco, lvis, odinw, odvg.
-Backends: auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu (or set DINO_R1_BACKEND).
+train, eval --checkpoint, prompts, predict and compare take --plugin FILE (repeatable: a .js/.cjs/.mjs/.ts
+module exporting definePlugin(...) or a list of them) and --backend NAME: auto (default), tfjs-node-gpu,
+tfjs-node, wasm, cpu. --backend wins over DINO_R1_BACKEND, which wins over the config's backend.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -78,6 +80,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: Error) => {
     process.stderr.write(`dino-r1: ${e.message}\n`);
-    process.exit(e instanceof UsageError ? 2 : 1);
+    // node:util parseArgs rejects unknown options and missing values with ERR_PARSE_ARGS_* codes: usage errors too
+    const usage = e instanceof UsageError || /^ERR_PARSE_ARGS_/.test((e as NodeJS.ErrnoException).code ?? '');
+    process.exit(usage ? 2 : 1);
   },
 );

@@ -38,8 +38,10 @@ export interface Model {
   readonly padMultiple: number;
 }
 
-export function buildModel(config: DinoR1Config, logger: Logger, plugins: readonly Plugin[] = []): Model {
+/** `runDir` (training) is bound to `TOKENS.RunDirectory` for plugins that write beside the run's files. */
+export function buildModel(config: DinoR1Config, logger: Logger, plugins: readonly Plugin[] = [], runDir?: string): Model {
   const container = createContainer(config, [...BUILTIN_PLUGINS, ...plugins], { logger });
+  if (runDir !== undefined) container.bind(TOKENS.RunDirectory).toConstantValue(runDir);
   const detector = withSeededRandom(config.seed, () => container.get(TOKENS.Detector));
   if (!isModule(detector)) throw new Error('the detector bound to TOKENS.Detector must be a Module (trainable parameters, stateDict)');
   const policy = new DetectorPolicy(detector);

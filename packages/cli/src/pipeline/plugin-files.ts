@@ -2,8 +2,9 @@
  * User plugins from files (`--plugin FILE`, config `plugins: [paths]`): a `.js`/`.cjs` module (required),
  * an `.mjs` module (imported), or a `.ts` file (transpiled with the `typescript` package when it is
  * installed). The module exports a plugin made with `definePlugin` — as `default`, as `plugin`, as any
- * named export, or a list of them. Bare `@dino-r1/*` imports of a plugin file that cannot find its own copy
- * resolve to the packages this CLI runs with, so a single file outside any project works.
+ * named export, or a list of them. Bare `@dino-r1/*` imports (require or import) of a plugin file that
+ * cannot find its own copy resolve to the packages this CLI runs with, so a single file outside any
+ * project works.
  */
 import Module from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
@@ -100,6 +101,25 @@ function transpileTs(file: string): string {
 /** `import()` that TypeScript's CommonJS output leaves alone (it would turn a plain `import()` into `require`). */
 const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
 
+let esmResolverInstalled = false;
+
+/**
+ * The same fallback for `import '@dino-r1/…'` in an `.mjs` plugin: an ES module resolve hook
+ * (`module.register`, Node ≥ 20.6) that retries a failed `@dino-r1/*` resolution from this file.
+ */
+function installDinoEsmResolver(): void {
+  if (esmResolverInstalled) return;
+  esmResolverInstalled = true;
+  const register = (Module as unknown as { register?: (specifier: string, parentURL?: string) => void }).register;
+  if (!register) return; // older Node: .mjs plugins resolve @dino-r1/* from their own folder only
+  const hook = `const FALLBACK = ${JSON.stringify(pathToFileURL(__filename).href)};
+export async function resolve(specifier, context, next) {
+  try { return await next(specifier, context); }
+  catch (e) { if (!specifier.startsWith('@dino-r1/')) throw e; return next(specifier, { ...context, parentURL: FALLBACK }); }
+}`;
+  register(`data:text/javascript,${encodeURIComponent(hook)}`);
+}
+
 /** Loads one plugin file (relative paths against `baseDir`). */
 export async function loadPluginFile(path: string, baseDir = process.cwd()): Promise<Plugin[]> {
   const file = isAbsolute(path) ? path : resolve(baseDir, path);
@@ -108,8 +128,10 @@ export async function loadPluginFile(path: string, baseDir = process.cwd()): Pro
   const ext = extname(file);
   let exported: unknown;
   try {
-    if (ext === '.mjs') exported = await importModule(pathToFileURL(file).href);
-    else if (ext === '.js' || ext === '.cjs') exported = require(file);
+    if (ext === '.mjs') {
+      installDinoEsmResolver();
+      exported = await importModule(pathToFileURL(file).href);
+    } else if (ext === '.js' || ext === '.cjs') exported = require(file);
     else if (ext === '.ts' || ext === '.cts') {
       const m = new Module(file) as Module & { _compile(code: string, filename: string): void };
       m.filename = file;

@@ -106,7 +106,7 @@ export async function trainRun(opts: RunOptions): Promise<RunResult> {
   const backend = await initBackend(backendPreference(opts.backend, opts.config.backend), { logger });
   // the run records the backend it used: `eval --checkpoint` and `--resume` pick the same one by default
   const config: DinoR1Config = { ...opts.config, backend };
-  const model = buildModel(config, logger, await runPlugins(config, opts.plugins));
+  const model = buildModel(config, logger, await runPlugins(config, opts.plugins), dir);
   writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const { container, detector } = model;
   const [trainSet, evalSet] = [await readDataset(container, config.data.train, 'data.train'), await readDataset(container, config.data.eval, 'data.eval')];
