@@ -1,19 +1,35 @@
 /**
- * The TypeScript examples of the repository README compile under `strict` against the packages' real
- * types (as a user's project would see them), and the plugin example does what the README says when the
+ * The TypeScript examples of every README compile under `strict` against the packages' real types (as a
+ * user's project would see them; excerpts declare what they assume in a hidden `<!-- prelude … -->`), and the plugin example does what the README says when the
  * CLI loads it as a `.ts` plugin file.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
 
-const README = resolve(__dirname, '../../../README.md');
+const ROOT = resolve(__dirname, '../../..');
+const README = join(ROOT, 'README.md');
+const READMES = [README, ...readdirSync(join(ROOT, 'packages')).map((p) => join(ROOT, 'packages', p, 'README.md'))].filter((f) => existsSync(f));
 
-/** The ```ts blocks, each named by a first-line comment `// NAME.ts` or `readme-K.ts`. */
-function examples(): Array<{ name: string; code: string }> {
-  const blocks = [...readFileSync(README, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
-  return blocks.map((code, k) => ({ name: /^\/\/ (\S+\.ts)/.exec(code)?.[1] ?? `readme-${k}.ts`, code }));
+interface Example {
+  readonly readme: string;
+  readonly name: string;
+  /** The code shown, after its prelude: an HTML comment `<!-- prelude … -->` just above the fence (declarations the excerpt assumes). */
+  readonly code: string;
+  readonly prelude: string;
+}
+
+/** The ```ts blocks of a README, each named by a first-line comment `// NAME.ts` or by its README and index. */
+function examples(readme: string): Example[] {
+  const text = readFileSync(readme, 'utf8');
+  const tag = relative(ROOT, readme).replace(/[/.]/g, '_');
+  return [...text.matchAll(/(?:<!-- prelude\n([\s\S]*?)-->\n)?```ts\n([\s\S]*?)```/g)].map((m, k) => ({
+    readme: relative(ROOT, readme),
+    name: /^\/\/ (\S+\.ts)/.exec(m[2])?.[1] ?? `${tag}-${k}.ts`,
+    code: m[2],
+    prelude: m[1] ?? '',
+  }));
 }
 
 describe('README TypeScript examples', () => {
@@ -21,14 +37,17 @@ describe('README TypeScript examples', () => {
   const dir = mkdtempSync(join(__dirname, '.readme-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('there are examples, including the plugin file', () => {
-    expect(examples().map((e) => e.name)).toEqual(expect.arrayContaining(['center.ts']));
+  it('there are examples in every package README, and the plugin file in the main one', () => {
+    expect(examples(README).map((e) => e.name)).toEqual(expect.arrayContaining(['center.ts']));
+    for (const readme of READMES.filter((r) => r !== README)) expect([readme, examples(readme).length > 0]).toEqual([readme, true]);
   });
 
   it('compile under strict with the published types', () => {
-    const files = examples().map(({ name, code }) => {
+    const all = READMES.flatMap(examples);
+    // the prelude goes on the code's first line, so error line numbers stay those of the excerpt
+    const files = all.map(({ name, code, prelude }) => {
       const file = join(dir, name);
-      writeFileSync(file, code);
+      writeFileSync(file, `${prelude.replace(/\n/g, ' ')}${code}`);
       return file;
     });
     const program = ts.createProgram(files, {
@@ -42,7 +61,10 @@ describe('README TypeScript examples', () => {
       types: ['node'],
     });
     const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => {
-      const where = d.file ? `${d.file.fileName.slice(dir.length + 1)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : '';
+      const example = all.find((e) => d.file && join(dir, e.name) === d.file.fileName);
+      const where = d.file
+        ? `${example ? `${example.readme} ${example.name}` : d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}`
+        : '';
       return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
     });
     expect(diagnostics).toEqual([]);
@@ -51,7 +73,7 @@ describe('README TypeScript examples', () => {
   // in a child process: jest's module registry would give the plugin file another copy of tfjs than ours
   it('the plugin example, loaded as a .ts plugin file, is the reward it describes', () => {
     const file = join(dir, 'center-plugin.ts');
-    writeFileSync(file, examples().find((e) => e.name === 'center.ts')!.code);
+    writeFileSync(file, examples(README).find((e) => e.name === 'center.ts')!.code);
     const boxes = [
       [0.5, 0.5, 0.2, 0.2],
       [0.1, 0.2, 0.1, 0.1],
