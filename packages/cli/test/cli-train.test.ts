@@ -8,6 +8,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { RUN_PRESETS } from '../src/pipeline/presets';
 
 const CLI = resolve(__dirname, '../dist/cli/main.js');
 const SMALL = ['--data', 'synthetic:train?images=24', '--eval-data', 'synthetic:val?images=8'];
@@ -96,23 +97,25 @@ describe('dino-r1 train', () => {
 
   it('Ctrl-C writes a checkpoint; --resume finishes with the same weights as an uninterrupted run', async () => {
     const base = tmp();
+    // the demo preset, logging every step (the interrupting plugin acts on the record of step 1)
+    const config = join(base, 'demo-log-every-step.json');
+    writeFileSync(config, JSON.stringify({ ...RUN_PRESETS.demo, train: { ...RUN_PRESETS.demo.train, logEvery: 1 } }));
     const straight = join(base, 'straight');
-    train(straight, 4, ['--pictures', '0']);
+    train(straight, 4, ['--pictures', '0', '--config', config]);
     const cut = join(base, 'cut');
-    const child = spawn('node', [CLI, 'train', '--steps', '4', ...SMALL, '--out', cut, '--pictures', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    const code = await new Promise<number | null>((done) => {
-      child.stderr.on('data', (d: Buffer) => {
-        err += d.toString();
-        if (/train sft\+grqo .* 1\/4/.test(err) && !child.killed) child.kill('SIGINT');
-      });
-      child.on('close', done);
+    // a real SIGINT, sent by a plugin when step 1 is logged (not on a timer): the run stops after step 1
+    const interrupt = resolve(__dirname, 'fixtures/plugins/interrupt-at.js');
+    const child = spawn('node', [CLI, 'train', '--config', config, '--steps', '4', ...SMALL, '--out', cut, '--pictures', '0', '--plugin', interrupt], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DINO_R1_TEST_INTERRUPT_AT: '1' },
     });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((done) => child.on('close', done));
     expect(err).toContain('interrupt: finishing this step, writing a checkpoint');
+    expect(err).toContain('stopped at step 1; checkpoint-1 written');
     expect(code).toBe(130);
-    const written = readdirSync(cut).filter((f) => /^checkpoint-\d+\.json$/.test(f));
-    expect(written.length).toBe(1);
-    expect(written[0]).not.toBe('checkpoint-4.json');
+    expect(readdirSync(cut).filter((f) => /^checkpoint-\d+\.json$/.test(f))).toEqual(['checkpoint-1.json']);
     train(cut, 4, ['--resume', '--pictures', '0']);
     const a = readFileSync(join(straight, 'checkpoint-4.safetensors'));
     const b = readFileSync(join(cut, 'checkpoint-4.safetensors'));

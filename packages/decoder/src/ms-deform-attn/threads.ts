@@ -14,6 +14,20 @@ import { sharedScratch } from './scratch';
 /** Below this many sampling points a single thread is faster than the hand-off. */
 const MIN_SAMPLES_FOR_THREADS = 50_000;
 
+/** A positive integer from the environment, or `fallback` when unset; anything else is an error naming the variable. */
+function envCount(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${raw}'`);
+  return n;
+}
+
+/** `DINO_R1_MSDA_MIN_SAMPLES`: sampling points (N·Lq·M·L·P) from which the kernels use threads (default 50,000). */
+function minSamples(): number {
+  return envCount('DINO_R1_MSDA_MIN_SAMPLES', MIN_SAMPLES_FOR_THREADS);
+}
+
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 ${neighbours.toString()}
@@ -34,10 +48,9 @@ parentPort.on('message', (job) => {
 
 let workers: Worker[] | null = null;
 
+/** `DINO_R1_MSDA_THREADS`: threads including the calling one (default: the machine's parallelism). Read once. */
 function threadCount(): number {
-  const env = Number(process.env.DINO_R1_MSDA_THREADS);
-  if (Number.isInteger(env) && env >= 1) return env;
-  return Math.max(1, availableParallelism());
+  return envCount('DINO_R1_MSDA_THREADS', Math.max(1, availableParallelism()));
 }
 
 function pool(): Worker[] {
@@ -61,8 +74,9 @@ function shared(name: string, src: Float32Array): Float32Array {
 /** What a worker needs to view a shared array. */
 const ref = (a: Float32Array): [SharedArrayBuffer, number] => [a.buffer as SharedArrayBuffer, a.length];
 
+/** Whether the kernels split this problem across threads (more than one thread, blocks to split, enough samples). */
 export function useThreads(g: MsdaDims): boolean {
-  return threadCount() > 1 && g.N * g.M > 1 && g.N * g.Lq * g.M * g.L * g.P >= MIN_SAMPLES_FOR_THREADS;
+  return threadCount() > 1 && g.N * g.M > 1 && g.N * g.Lq * g.M * g.L * g.P >= minSamples();
 }
 
 /** Splits blocks [0, B) into `parts` contiguous ranges. */
