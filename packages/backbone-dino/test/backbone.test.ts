@@ -63,6 +63,6 @@ describe('DINOv2 backbone with the simple feature pyramid', () => {
       interpolate_offset: 0,
     });
     const bad = createContainer({ model: { options: { preset: 'vitx14' } } }, [backboneDinoPlugin], { logger: silentLogger });
-    expect(() => bad.get(TOKENS.ActiveBackbone)).toThrow(/unknown DINOv2 preset 'vitx14'/);
+    expect(() => bad.get(TOKENS.ActiveBackbone)).toThrow(/model\.options\.preset: Invalid option: expected one of "vits14"/);
   });
 });
