@@ -9,4 +9,5 @@ export { evaluateWithBank, predict, COCO_STAT_NAMES, type EvalResult, type Predi
 export { extractPromptBank, savePromptBank, loadPromptBank, bankPrompts, type PromptBank } from './pipeline/prompt-bank';
 export { predictWithPrompt } from './pipeline/pictures';
 export { RUN_PRESETS } from './pipeline/presets';
+export { initialiseWeights, type InitReport, type InitFromReport } from './pipeline/init-weights';
 export { loadPluginFile, loadPluginFiles, PluginLoadError } from './pipeline/plugin-files';

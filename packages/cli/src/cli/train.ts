@@ -2,7 +2,7 @@
  * `dino-r1 train`: one training run (DESIGN.md §9). The last line printed is `run: <directory>`.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig, type DinoR1Config, type DinoR1ConfigInput } from '@dino-r1/core';
 import { parseDataSpec } from '../pipeline/data';
@@ -12,7 +12,7 @@ import { configFrom, integer, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, UsageError, wi
 
 export const TRAIN_USAGE = `usage: dino-r1 train [--config FILE | --preset NAME] [--data SPEC] [--eval-data SPEC] [--steps N]
                      [--objective sft|sft+grqo] [--seed N] [--out DIR] [--resume] [--pictures N] [--quiet]
-                     [--plugin FILE]... [--backend NAME]
+                     [--backbone-weights FILE | --init-from FILE] [--plugin FILE]... [--backend NAME]
 
 Trains a DINO-R1 detector, evaluates it with a prompt bank on the held-out split and writes a run
 directory: config.json, metrics.jsonl, checkpoint-N.safetensors (+ .optim.safetensors, .json),
@@ -27,6 +27,11 @@ prompt-bank.safetensors, eval.json ({"stats": [12 COCO numbers], …}), plots/, 
   --resume          continue the run in --out from its newest complete checkpoint (bit-exact) with the
                     run's own config.json; --steps N extends it (recorded in resumes.jsonl); any other
                     change (--seed, --data, --objective, another --config …) is refused, naming the fields
+  --backbone-weights FILE
+                    start the backbone from a pretrained checkpoint (dinov2: official torch-hub or Hugging
+                    Face names, safetensors); the report goes to init.json (config: model.backboneWeights)
+  --init-from FILE  start the whole detector from a checkpoint (a run's checkpoint-N.safetensors, or a
+                    PyTorch state_dict with the same names); non-strict, reported (config: model.initFrom)
   --pictures N      prediction pictures to draw at the end (default 4)
   --quiet           no progress bars or summary
 ${MODEL_OPTIONS_USAGE}  --plugin files are recorded in the run's config.json (plugins), so eval and resume load them again.
@@ -47,6 +52,8 @@ export async function trainCommand(args: string[]): Promise<number> {
       out: { type: 'string' },
       resume: { type: 'boolean', default: false },
       pictures: { type: 'string' },
+      'backbone-weights': { type: 'string' },
+      'init-from': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       ...MODEL_OPTIONS,
       help: { type: 'boolean', short: 'h' },
@@ -62,7 +69,9 @@ export async function trainCommand(args: string[]): Promise<number> {
   const seed = integer(values.seed, 'seed');
   const pictures = integer(values.pictures, 'pictures') ?? 4;
   const overrides = (c: DinoR1ConfigInput): DinoR1ConfigInput => {
-    const o: DinoR1ConfigInput = { ...c, train: { ...c.train }, data: { ...c.data } };
+    const o: DinoR1ConfigInput = { ...c, model: { ...c.model }, train: { ...c.train }, data: { ...c.data } };
+    if (values['backbone-weights']) o.model!.backboneWeights = resolve(values['backbone-weights']);
+    if (values['init-from']) o.model!.initFrom = resolve(values['init-from']);
     if (steps !== undefined) o.train!.steps = steps;
     if (seed !== undefined) o.seed = seed;
     if (values.objective) o.objective = values.objective as never;

@@ -32,6 +32,7 @@ import {
 } from '@dino-r1/grqo';
 import { makeLoaders, readDataset, formatDataSpec } from './data';
 import { evaluateWithBank, COCO_STAT_NAMES, type EvalResult } from './evaluate';
+import { initialiseWeights } from './init-weights';
 import { buildModel, readRunConfig, runPlugins } from './model';
 import { extractPromptBank, savePromptBank, type PromptBank } from './prompt-bank';
 import { formatSeconds, Progress } from './progress';
@@ -108,6 +109,11 @@ export async function trainRun(opts: RunOptions): Promise<RunResult> {
   const config: DinoR1Config = { ...opts.config, backend };
   const model = buildModel(config, logger, await runPlugins(config, opts.plugins), dir);
   writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  // a fresh run starts from the configured pretrained weights; a resumed one from its checkpoint
+  if (!(opts.resume && latestCheckpoint(dir))) {
+    const init = initialiseWeights(model, config, logger);
+    if (init) writeFileAtomic(join(dir, 'init.json'), `${JSON.stringify(init, null, 2)}\n`);
+  }
   const { container, detector } = model;
   const [trainSet, evalSet] = [await readDataset(container, config.data.train, 'data.train'), await readDataset(container, config.data.eval, 'data.eval')];
   const loaders = makeLoaders(config, trainSet, evalSet, model.padMultiple, (file, e) => logger.warn(`skipping unreadable image ${file}: ${e.message}`));

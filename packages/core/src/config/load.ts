@@ -50,8 +50,14 @@ export function loadConfigFile(path: string): DinoR1Config {
     throw new ConfigError(path, [`not valid JSON: ${(e as Error).message}`]);
   }
   const config = parseConfig(json, path);
-  // plugin paths are relative to the config file, so a config keeps working from any working directory
-  return { ...config, plugins: config.plugins.map((p) => (isAbsolute(p) ? p : resolve(dirname(path), p))) };
+  // file paths are relative to the config file, so a config keeps working from any working directory
+  const near = (p: string) => (isAbsolute(p) ? p : resolve(dirname(path), p));
+  const nearOrNull = (p: string | null) => (p === null ? null : near(p));
+  return {
+    ...config,
+    plugins: config.plugins.map(near),
+    model: { ...config.model, backboneWeights: nearOrNull(config.model.backboneWeights), initFrom: nearOrNull(config.model.initFrom) },
+  };
 }
 
 /**

@@ -38,6 +38,13 @@ export const ConfigSchema = z.strictObject({
       preset: z.string().min(1).default('tiny'),
       /** Registered `Backbone` name. */
       backbone: z.string().min(1).default('dinov2'),
+      /**
+       * A pretrained checkpoint of the backbone (safetensors; for dinov2 official torch-hub or Hugging Face
+       * names), loaded when a run starts; relative paths are resolved against the config file's folder.
+       */
+      backboneWeights: z.string().min(1).nullable().default(null),
+      /** A whole detector checkpoint (this project's or PyTorch `state_dict` names) to fine-tune from; non-strict. */
+      initFrom: z.string().min(1).nullable().default(null),
       options: options(),
     })
     .prefault({}),

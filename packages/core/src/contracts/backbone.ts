@@ -18,4 +18,23 @@ export interface Backbone extends ParameterOwner {
   forward(images: ImageBatch, training: boolean): FeaturePyramid;
   /** Restarts the train-time randomness (stochastic depth, …) from `seed`; absent when there is none. */
   reseedNoise?(seed: number): void;
+  /**
+   * Initialises from a pretrained checkpoint file (`model.backboneWeights`, `--backbone-weights`). Refuses a
+   * file of another architecture with an error naming the mismatching tensors; absent when the backbone has
+   * no pretrained form.
+   */
+  loadPretrained?(path: string): PretrainedReport;
+}
+
+/** What a pretrained initialisation did, tensor by tensor (own parameter names). */
+export interface PretrainedReport {
+  readonly source: string;
+  /** Parameters set from the file as they were. */
+  readonly loaded: string[];
+  /** Parameters set from the file after a resize (e.g. a position grid resampled), with both shapes. */
+  readonly reshaped: Array<{ name: string; from: number[]; to: number[] }>;
+  /** Parameters the file does not have: left at their initialisation (new layers). */
+  readonly initialised: string[];
+  /** Entries of the file the model has no use for. */
+  readonly unused: string[];
 }
