@@ -2,7 +2,6 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initBackend, loadTensors, saveModule, silentLogger, tensorsToEntries, tf, writeSafetensors } from '@dino-r1/core';
-import type { Tensor } from '@tensorflow/tfjs-core';
 import { dinov2Config, DinoVisionTransformer, inferDinov2Config, loadDinov2Checkpoint } from '../src';
 import { toHuggingFace } from './hf-names';
 
