@@ -9,9 +9,21 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFieldPaths, definePlugin, initBackend, silentLogger, tf, TOKENS, type DinoR1ConfigInput, type Plugin } from '@dino-r1/core';
-import { DinoV2Backbone } from '@dino-r1/backbone-dino';
+import {
+  configFieldPaths,
+  definePlugin,
+  initBackend,
+  saveModule,
+  silentLogger,
+  tf,
+  TOKENS,
+  type DinoR1ConfigInput,
+  type Module,
+  type Plugin,
+} from '@dino-r1/core';
+import { DinoV2Backbone, DinoVisionTransformer } from '@dino-r1/backbone-dino';
 import { syntheticDataset } from '@dino-r1/datasets';
+import { buildModel } from '../src/pipeline/model';
 import { trainRun } from '../src/pipeline/run';
 import { merge, micro, MICRO_BACKBONE } from './micro';
 
@@ -27,8 +39,8 @@ type Aspect = keyof Outcome;
 
 interface Case {
   readonly field: string;
-  /** The change (merged into the micro config). */
-  readonly set: DinoR1ConfigInput;
+  /** The change (merged into the micro config); a function when it needs files made once the backend is up. */
+  readonly set: DinoR1ConfigInput | (() => DinoR1ConfigInput);
   /** What must differ from the run without the change. */
   readonly differs: Aspect;
   /** Merged into both runs (a field that only acts together with another). */
@@ -58,6 +70,17 @@ const CASES: Case[] = [
   { field: 'model.preset', set: { model: { preset: 'paper' } }, differs: 'weights' }, // sizes overridden: the denoising budget differs
   { field: 'model.backbone', set: { model: { backbone: 'one-block-vit' } }, differs: 'weights' },
   { field: 'model.options', set: { model: { options: { depth: 1 } } }, differs: 'weights' },
+  // a pretrained ViT of the micro architecture (another seed); a whole detector checkpoint of another seed
+  {
+    field: 'model.backboneWeights',
+    set: () => ({ model: { backboneWeights: savedOnce('vit', () => new DinoVisionTransformer(MICRO_BACKBONE)) } }),
+    differs: 'weights',
+  },
+  {
+    field: 'model.initFrom',
+    set: () => ({ model: { initFrom: savedOnce('detector', () => buildModel(micro({ seed: 5 }), silentLogger).policy) } }),
+    differs: 'weights',
+  },
   { field: 'objective', set: { objective: 'sft' }, differs: 'metrics' },
   { field: 'grqo.alpha', set: { grqo: { alpha: 1 } }, differs: 'weights' },
   { field: 'grqo.beta', set: { grqo: { beta: 1 } }, differs: 'weights' },
@@ -115,6 +138,19 @@ const CASES: Case[] = [
   },
 ];
 
+const made = new Map<string, string>();
+/** Saves a module built by `make` once (in a temporary folder) and returns the file. */
+function savedOnce(name: string, make: () => Module): string {
+  if (!made.has(name)) {
+    const file = join(mkdtempSync(join(tmpdir(), 'dino-r1-field-init-')), `${name}.safetensors`);
+    const m = make();
+    saveModule(file, m);
+    m.dispose();
+    made.set(name, file);
+  }
+  return made.get(name)!;
+}
+
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 /** Wall-clock fields differ between identical runs. */
 const TIMING = new Set(['step_time_s', 'images_per_s', 'tensors']);
@@ -171,7 +207,7 @@ describe('every config field changes what training does', () => {
     '%s',
     async (_field, c) => {
       const base = await baseline(c.base);
-      const changed = await outcome(merge(c.base ?? {}, c.set));
+      const changed = await outcome(merge(c.base ?? {}, typeof c.set === 'function' ? c.set() : c.set));
       expect(changed[c.differs]).not.toEqual(base[c.differs]);
     },
     120000,
