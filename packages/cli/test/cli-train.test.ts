@@ -70,6 +70,18 @@ describe('dino-r1 train', () => {
     out.stats.forEach((s: number, i: number) => expect(s).toBeCloseTo(ev.stats[i], 9));
   }, 120000);
 
+  it('eval --checkpoint --results writes COCO results that eval coco scores to the same numbers (1e-9)', () => {
+    const dir = tmp();
+    const [results, gt] = [join(dir, 'results.json'), join(dir, 'gt.json')];
+    const direct = JSON.parse(execFileSync('node', [CLI, 'eval', '--checkpoint', run, '--json', '--results', results, '--gt-out', gt], { encoding: 'utf8' }));
+    const dets = JSON.parse(readFileSync(results, 'utf8'));
+    expect(dets.length).toBeGreaterThan(0);
+    expect(Object.keys(dets[0]).sort()).toEqual(['bbox', 'category_id', 'image_id', 'score']);
+    const fromFiles = JSON.parse(execFileSync('node', [CLI, 'eval', 'coco', '--gt', gt, '--dt', results, '--json'], { encoding: 'utf8' }));
+    expect(fromFiles.stats).toHaveLength(12);
+    fromFiles.stats.forEach((s: number, i: number) => expect(Math.abs(s - direct.stats[i])).toBeLessThanOrEqual(1e-9));
+  }, 120000);
+
   it('prompts extract writes a bank with every category', () => {
     const file = join(tmp(), 'bank.safetensors');
     const out = execFileSync('node', [CLI, 'prompts', 'extract', '--checkpoint', run, '--images', '24', '--out', file], { encoding: 'utf8' });

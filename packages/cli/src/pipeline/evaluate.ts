@@ -67,6 +67,8 @@ export interface EvalResult {
   readonly predictions: Prediction[];
   /** The evaluator's full result (params, per-category AP) for the familiar summary text. */
   readonly coco: CocoEvalResult;
+  /** Every detection in COCO results form (only with `collect`). */
+  readonly results?: ResultDetection[];
 }
 
 /** Evaluates on every image of `loader` (no augmentation expected); keeps the first `keep` predictions for pictures. */
@@ -74,15 +76,17 @@ export async function evaluateWithBank(
   detector: Detector & Module,
   loader: BatchLoader,
   bank: PromptBank,
-  options: { topK?: number; keep?: number; onBatch?: (done: number, total: number) => void } = {},
+  options: { topK?: number; keep?: number; collect?: boolean; onBatch?: (done: number, total: number) => void } = {},
 ): Promise<EvalResult> {
   const gt = GroundTruth.parse(toCocoJson(loader.dataset), loader.dataset.name);
   const evaluator = new CocoEvaluator(gt);
   const predictions: Prediction[] = [];
+  const results: ResultDetection[] = [];
   for await (const { samples, done, total } of loader.sampleGroups(0)) {
     const perImage = predict(detector, samples, bank, loader.options.padMultiple ?? 1, options.topK ?? 100);
     perImage.forEach((d, b) => {
       evaluator.add(d);
+      if (options.collect) results.push(...d);
       if (predictions.length < (options.keep ?? 0)) predictions.push({ sample: samples[b], detections: d });
     });
     options.onBatch?.(done, total);
@@ -95,5 +99,6 @@ export async function evaluateWithBank(
     perCategory: Object.fromEntries([...coco.perCategoryAp].map(([id, ap]) => [names.get(id) ?? String(id), ap])),
     predictions,
     coco,
+    ...(options.collect ? { results } : {}),
   };
 }
