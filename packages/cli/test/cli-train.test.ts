@@ -82,6 +82,23 @@ describe('dino-r1 train', () => {
     fromFiles.stats.forEach((s: number, i: number) => expect(Math.abs(s - direct.stats[i])).toBeLessThanOrEqual(1e-9));
   }, 120000);
 
+  it('eval --shots: K-shot banks over seeded draws with mean and sd; --shots all equals the run’s own bank', () => {
+    const direct = JSON.parse(execFileSync('node', [CLI, 'eval', '--checkpoint', run, '--json'], { encoding: 'utf8' }));
+    const all = JSON.parse(execFileSync('node', [CLI, 'eval', '--checkpoint', run, '--json', '--shots', 'all'], { encoding: 'utf8' }));
+    expect(all.runs).toHaveLength(1);
+    expect(all.runs[0].stats).toEqual(direct.stats);
+    const k = JSON.parse(execFileSync('node', [CLI, 'eval', '--checkpoint', run, '--json', '--shots', '1', '--shots-seeds', '0,1'], { encoding: 'utf8' }));
+    expect(k.runs.map((r: { seed: number }) => r.seed)).toEqual([0, 1]);
+    k.mean.forEach((m: number, i: number) => expect(m).toBeCloseTo((k.runs[0].stats[i] + k.runs[1].stats[i]) / 2, 12));
+    expect(k.sd[1]).toBeCloseTo(Math.abs(k.runs[0].stats[1] - k.runs[1].stats[1]) / Math.SQRT2, 12);
+    const again = JSON.parse(execFileSync('node', [CLI, 'eval', '--checkpoint', run, '--json', '--shots', '1', '--shots-seeds', '1'], { encoding: 'utf8' }));
+    expect(again.runs[0].stats).toEqual(k.runs[1].stats); // a draw depends only on its seed
+    const tooMany = spawnSync('node', [CLI, 'eval', '--checkpoint', run, '--shots', '100000'], { encoding: 'utf8' });
+    expect(tooMany.stderr).toMatch(/--shots 100000: category \d+ has only \d+ instances in the support split/);
+    const lone = spawnSync('node', [CLI, 'eval', '--checkpoint', run, '--shots-seeds', '1'], { encoding: 'utf8' });
+    expect([lone.status, lone.stderr]).toEqual([2, expect.stringContaining('--shots-seeds and --support go with --shots K')]);
+  }, 300000);
+
   it('prompts extract writes a bank with every category', () => {
     const file = join(tmp(), 'bank.safetensors');
     const out = execFileSync('node', [CLI, 'prompts', 'extract', '--checkpoint', run, '--images', '24', '--out', file], { encoding: 'utf8' });

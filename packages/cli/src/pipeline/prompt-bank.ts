@@ -4,7 +4,7 @@
  * safetensors (`embeddings` [C,d] f32, category ids in the metadata).
  */
 import { readSafetensors, tf, writeSafetensors, type PromptBatch, type Detector, type Module } from '@dino-r1/core';
-import { normalisedCxcywh, type BatchLoader, collateImages } from '@dino-r1/datasets';
+import { normalisedCxcywh, Random, type BatchLoader, collateImages } from '@dino-r1/datasets';
 
 export interface PromptBank {
   readonly categoryIds: readonly number[];
@@ -15,16 +15,24 @@ export interface PromptBank {
   readonly counts: readonly number[];
 }
 
-/** Every GT box of the loader's images becomes a prompt on its own image; embeddings are averaged per category. */
-export async function extractPromptBank(
+/** One GT instance's prompt embedding (its box prompted on its own image). */
+export interface InstanceEmbedding {
+  readonly categoryId: number;
+  readonly imageId: number;
+  /** `[d]` */
+  readonly embedding: Float32Array;
+}
+
+/** Every GT box of the loader's images as a prompt on its own image, in loader order; categories outside `categoryIds` are skipped. */
+export async function extractInstanceEmbeddings(
   detector: Detector & Module,
   loader: BatchLoader,
   categoryIds: readonly number[],
   onBatch?: (done: number) => void,
-): Promise<PromptBank> {
+): Promise<InstanceEmbedding[]> {
   const d = detector.embeddingDim;
-  const sums = new Map(categoryIds.map((c) => [c, new Float64Array(d)]));
-  const counts = new Map(categoryIds.map((c) => [c, 0]));
+  const wanted = new Set(categoryIds);
+  const out: InstanceEmbedding[] = [];
   for await (const group of loader.sampleGroups(0)) {
     onBatch?.(group.done);
     const samples = group.samples.filter((s) => s.boxes.length > 0);
@@ -48,22 +56,62 @@ export async function extractPromptBank(
       categoryIds: samples.map((s) => Array.from({ length: K }, (_, k) => s.categoryIds[k] ?? -1)),
     };
     const emb = detector.promptEmbeddings(images, prompts);
-    const values = emb.dataSync();
+    const values = emb.dataSync() as Float32Array;
     samples.forEach((s, b) =>
       s.categoryIds.forEach((c, k) => {
-        const sum = sums.get(c);
-        if (!sum) return;
-        for (let j = 0; j < d; j++) sum[j] += values[(b * K + k) * d + j];
-        counts.set(c, counts.get(c)! + 1);
+        if (wanted.has(c)) out.push({ categoryId: c, imageId: s.imageId, embedding: values.slice((b * K + k) * d, (b * K + k + 1) * d) });
       }),
     );
     tf.dispose([emb, images.pixels, images.mask, prompts.boxes, prompts.sourceImage, prompts.mask]);
   }
+  return out;
+}
+
+/** Per category, the mean of its instances' embeddings (accumulated in float64, in the instances' order). */
+export function meanBank(instances: readonly InstanceEmbedding[], categoryIds: readonly number[], dim: number): PromptBank {
+  const sums = new Map(categoryIds.map((c) => [c, new Float64Array(dim)]));
+  const counts = new Map(categoryIds.map((c) => [c, 0]));
+  for (const { categoryId, embedding } of instances) {
+    const sum = sums.get(categoryId);
+    if (!sum) continue;
+    for (let j = 0; j < dim; j++) sum[j] += embedding[j];
+    counts.set(categoryId, counts.get(categoryId)! + 1);
+  }
   const missing = categoryIds.filter((c) => counts.get(c) === 0);
   if (missing.length) throw new Error(`prompt bank: no instance of categories ${missing.join(', ')} in the extraction split`);
-  const embeddings = new Float32Array(categoryIds.length * d);
-  categoryIds.forEach((c, i) => sums.get(c)!.forEach((v, j) => (embeddings[i * d + j] = v / counts.get(c)!)));
-  return { categoryIds: [...categoryIds], embeddings, dim: d, counts: categoryIds.map((c) => counts.get(c)!) };
+  const embeddings = new Float32Array(categoryIds.length * dim);
+  categoryIds.forEach((c, i) => sums.get(c)!.forEach((v, j) => (embeddings[i * dim + j] = v / counts.get(c)!)));
+  return { categoryIds: [...categoryIds], embeddings, dim, counts: categoryIds.map((c) => counts.get(c)!) };
+}
+
+/**
+ * K-shot bank: per category, K instances drawn without replacement (a seeded Fisher–Yates over the
+ * category's instances in loader order, categories in `categoryIds` order) and averaged. A category with
+ * fewer than K instances is an error naming it.
+ */
+export function kShotBank(instances: readonly InstanceEmbedding[], categoryIds: readonly number[], dim: number, shots: number, seed: number): PromptBank {
+  const random = new Random(seed);
+  const picked: InstanceEmbedding[] = [];
+  for (const c of categoryIds) {
+    const pool = instances.filter((i) => i.categoryId === c);
+    if (pool.length < shots) throw new Error(`--shots ${shots}: category ${c} has only ${pool.length} instances in the support split`);
+    for (let i = 0; i < shots; i++) {
+      const j = i + Math.floor(random.next() * (pool.length - i));
+      [pool[i], pool[j]] = [pool[j], pool[i]];
+      picked.push(pool[i]);
+    }
+  }
+  return meanBank(picked, categoryIds, dim);
+}
+
+/** Every GT box of the loader's images becomes a prompt on its own image; embeddings are averaged per category. */
+export async function extractPromptBank(
+  detector: Detector & Module,
+  loader: BatchLoader,
+  categoryIds: readonly number[],
+  onBatch?: (done: number) => void,
+): Promise<PromptBank> {
+  return meanBank(await extractInstanceEmbeddings(detector, loader, categoryIds, onBatch), categoryIds, detector.embeddingDim);
 }
 
 /** The bank as the prompts of a batch of `B` images (every image gets every category). */
