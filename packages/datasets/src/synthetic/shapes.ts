@@ -63,3 +63,40 @@ export const SYNTHETIC_CATEGORIES: readonly SyntheticCategory[] = [
 
 /** Shapes and fills of distractors: never a category's (shape, pattern, colour) combination. */
 export const DISTRACTOR_SHAPES: readonly ShapeName[] = ['ellipse', 'bar', 'ellipse', 'bar', 'disc', 'square', 'hexagon'];
+
+/**
+ * The compositional vocabulary (reader option `vocabulary=compositional`): every combination of 4 shapes ×
+ * 3 fill patterns × 3 colours, 36 categories, id = 1 + 9·shape + 3·pattern + colour (indices into the
+ * lists below). Its `base`/`novel` partition is fixed: a category is **novel** when
+ * (shape + pattern + colour) mod 4 = 0 — 9 novel, 27 base. For every novel category each of its three
+ * attribute pairs (shape+pattern, shape+colour, pattern+colour) also occurs in base categories, so a novel
+ * category is a new combination of attributes seen in training, and only a prompt carrying the whole
+ * combination identifies it.
+ */
+export const COMPOSITIONAL_SHAPES: readonly ShapeName[] = ['disc', 'square', 'triangle', 'diamond'];
+export const COMPOSITIONAL_PATTERNS: readonly PatternName[] = ['solid', 'stripes', 'checker'];
+export const COMPOSITIONAL_COLOURS: ReadonlyArray<{ readonly name: string; readonly rgb: Rgb }> = [
+  { name: 'red', rgb: [220, 40, 40] },
+  { name: 'blue', rgb: [50, 90, 230] },
+  { name: 'yellow', rgb: [240, 215, 40] },
+];
+const PATTERN_ADJECTIVE: Record<PatternName, string> = { solid: '', stripes: 'striped ', checker: 'checkered ', dots: 'dotted ' };
+
+export type Partition = 'base' | 'novel';
+
+export interface CompositionalCategory extends SyntheticCategory {
+  readonly partition: Partition;
+}
+
+export const COMPOSITIONAL_CATEGORIES: readonly CompositionalCategory[] = COMPOSITIONAL_SHAPES.flatMap((shape, s) =>
+  COMPOSITIONAL_PATTERNS.flatMap((pattern, p) =>
+    COMPOSITIONAL_COLOURS.map(({ name, rgb }, c) => ({
+      id: 1 + 9 * s + 3 * p + c,
+      name: `${name} ${PATTERN_ADJECTIVE[pattern]}${shape}`,
+      shape,
+      pattern,
+      colour: rgb,
+      partition: ((s + p + c) % 4 === 0 ? 'novel' : 'base') as Partition,
+    })),
+  ),
+);
