@@ -15,7 +15,7 @@ const PACKAGES = resolve(__dirname, '../../../../shared/data/odinw/Packages');
 describe('training and evaluation on real ODinW images', () => {
   it('trains 3 steps on Packages/train and evaluates on Packages/valid', async () => {
     if (!existsSync(PACKAGES)) throw new Error(`missing ${PACKAGES}: ../shared/data must sit beside the repository`);
-    const preset = RUN_PRESETS.demo;
+    const preset = RUN_PRESETS.odinw; // the fine-tuning recipe, on the smallest dataset and a few steps
     const config = parseConfig({
       ...preset,
       train: { ...preset.train, steps: 3, batchSize: 2, evalEvery: 0, checkpointEvery: 0, logEvery: 1 },
@@ -23,9 +23,6 @@ describe('training and evaluation on real ODinW images', () => {
         ...preset.data,
         train: { reader: 'odinw', source: PACKAGES, options: { split: 'train' } },
         eval: { reader: 'odinw', source: PACKAGES, options: { split: 'valid' } },
-        maxSize: 128,
-        crop: 0.5,
-        bankImages: 0,
       },
     });
     const dir = join(mkdtempSync(join(tmpdir(), 'dino-r1-odinw-')), 'run');

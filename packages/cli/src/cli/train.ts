@@ -18,7 +18,8 @@ Trains a DINO-R1 detector, evaluates it with a prompt bank on the held-out split
 directory: config.json, metrics.jsonl, checkpoint-N.safetensors (+ .optim.safetensors, .json),
 prompt-bank.safetensors, eval.json ({"stats": [12 COCO numbers], …}), plots/, predictions/.
 
-  --preset NAME     demo (default: tiny model, synthetic data, < 15 min on 2 cores), tiny, paper
+  --preset NAME     demo (default: tiny model, synthetic data, < 15 min on 2 cores), tiny, odinw (fine-tune on a
+                    COCO-format folder; default ../shared/data/odinw/Aquarium), paper
   --config FILE     a JSON config (see README); presets are complete configs
   --data SPEC       training data, READER:SOURCE[?k=v&…], e.g. synthetic:train?images=2000,
                     odinw:../shared/data/odinw/Packages?split=train, coco:annotations.json

@@ -3,6 +3,9 @@
  * - `demo`: the main job — the `tiny` detector trained with SFT+GRQO on the synthetic dataset, evaluated
  *   with a prompt bank on the held-out synthetic split; sized to finish within 15 minutes on 2 CPU cores.
  * - `tiny`: the same model, longer training.
+ * - `odinw`: fine-tuning recipe for a real COCO-format dataset (default: ODinW Aquarium from
+ *   ../shared/data beside the repository; give yours with --data/--eval-data): the `tiny` detector at 192 px
+ *   with flips and crops, evaluated on the `valid` split.
  * - `paper`: the paper's detector (ViT-S/14 DINOv2, d=256, 6+6 layers, 900 queries) for a GPU.
  */
 import type { DinoR1ConfigInput } from '@dino-r1/core';
@@ -31,6 +34,19 @@ const demo: DinoR1ConfigInput = {
 export const RUN_PRESETS: Record<string, DinoR1ConfigInput> = {
   demo,
   tiny: { ...demo, optim: { ...demo.optim, decaySteps: [1600] }, train: { ...demo.train, steps: 2000, evalEvery: 500, checkpointEvery: 500 } },
+  odinw: {
+    ...demo,
+    optim: { ...demo.optim, warmupSteps: 50, decaySteps: [800] },
+    train: { steps: 1000, batchSize: 4, logEvery: 10, evalEvery: 250, checkpointEvery: 250 },
+    data: {
+      train: { reader: 'odinw', source: '../shared/data/odinw/Aquarium', options: { split: 'train' } },
+      eval: { reader: 'odinw', source: '../shared/data/odinw/Aquarium', options: { split: 'valid' } },
+      maxSize: 192,
+      flip: 0.5,
+      crop: 0.5,
+      bankImages: 0,
+    },
+  },
   paper: {
     model: { preset: 'paper', backbone: 'dinov2', options: { preset: 'vits14' } },
     objective: 'sft+grqo',
