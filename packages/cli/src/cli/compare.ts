@@ -10,6 +10,7 @@ import { parseDataSpec } from '../pipeline/data';
 import { trainRun } from '../pipeline/run';
 import { configFrom, integer, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, UsageError, withPluginFiles } from './args';
 import { Progress } from '../pipeline/progress';
+import { mean, sampleSd } from '../pipeline/stats';
 
 export const COMPARE_USAGE = `usage: dino-r1 compare [--config FILE | --preset NAME] [--seeds 0,1,2] [--steps N] [--data SPEC]
                        [--eval-data SPEC] [--out DIR] [--plugin FILE]... [--backend NAME]
@@ -20,9 +21,6 @@ of AP, AP50, AP75 with mean and standard deviation over seeds. Runs go to DIR/<o
 the table also goes to DIR/compare.json.
 
 ${MODEL_OPTIONS_USAGE}`;
-
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-const std = (v: number[]) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));
 
 export async function compareCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -71,7 +69,7 @@ export async function compareCommand(args: string[]): Promise<number> {
     o,
     ...names.map((_, i) => {
       const v = results[o].map((r) => r.stats[i]);
-      return `${mean(v).toFixed(3)} ± ${std(v).toFixed(3)}`;
+      return `${mean(v).toFixed(3)} ± ${sampleSd(v).toFixed(3)}`;
     }),
     results[o].map((r) => r.stats[1].toFixed(3)).join(' '),
   ]);

@@ -15,6 +15,7 @@ import { COCO_STAT_NAMES, evaluateWithBank, type EvalResult } from '../pipeline/
 import { openRun } from '../pipeline/model';
 import { extractInstanceEmbeddings, extractPromptBank, kShotBank, loadPromptBank, meanBank, type PromptBank } from '../pipeline/prompt-bank';
 import { Progress } from '../pipeline/progress';
+import { mean, sampleSd } from '../pipeline/stats';
 import { integer, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, pluginsOf, required, UsageError } from './args';
 
 export const EVAL_RUN_USAGE = `usage: dino-r1 eval --checkpoint DIR [--data SPEC] [--bank FILE] [--json] [--results FILE] [--gt-out FILE]
@@ -102,9 +103,6 @@ export async function evalRunCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-const sd = (v: number[]) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));
-
 /**
  * K-shot evaluation: the support split's instance embeddings once, then per shot seed a bank of K drawn
  * instances per category (`all`: every instance, today's bank) and an evaluation; mean and sample standard
@@ -129,7 +127,7 @@ async function kShotReport(
   }
   const column = (i: number) => runs.map((r) => r.stats[i]);
   const means = COCO_STAT_NAMES.map((_, i) => mean(column(i)));
-  const sds = COCO_STAT_NAMES.map((_, i) => sd(column(i)));
+  const sds = COCO_STAT_NAMES.map((_, i) => sampleSd(column(i)));
   if (opts.json) return `${JSON.stringify({ shots, support: opts.support, step: opts.step, runs, mean: means, sd: sds })}\n`;
   const rows = runs.map((r) => `${String(r.seed ?? 'all').padEnd(6)} ${[0, 1, 2].map((i) => r.stats[i].toFixed(3).padStart(6)).join(' ')}`);
   return [

@@ -28,10 +28,11 @@ function loadDetectorCheckpoint(model: Model, path: string): InitFromReport {
     const state = new Map<string, Tensor>([...tensors].map(([k, t]) => [prefixed ? k : `${PREFIX}${k}`, t]));
     const report = model.policy.loadStateDict(state, { strict: false, source: path });
     const skipped = new Set([...report.missing, ...report.shapeMismatch.map((m) => m.name)]);
-    const loaded = [...model.policy.stateDictShapes().keys()].filter((k) => !skipped.has(k));
+    const own = [...model.policy.stateDictShapes().keys()];
+    const loaded = own.filter((k) => !skipped.has(k));
     if (loaded.length === 0)
       throw new Error(
-        `model.initFrom: no tensor of ${path} matches this detector (its first names: ${[...tensors.keys()].slice(0, 3).join(', ')}; the detector's: ${[...model.policy.stateDictShapes().keys()].slice(0, 3).join(', ')})`,
+        `model.initFrom: no tensor of ${path} matches this detector (its first names: ${[...tensors.keys()].slice(0, 3).join(', ')}; the detector's: ${own.slice(0, 3).join(', ')})`,
       );
     return { source: path, loaded, ...report };
   } finally {

@@ -92,7 +92,8 @@ export function backendPreference(explicit?: string, configured?: BackendPrefere
  */
 export async function initBackend(preference?: BackendPreference, opts: InitBackendOptions = {}): Promise<BackendName> {
   const logger = opts.logger ?? stderrLogger;
-  const wanted = preference ?? (process.env.DINO_R1_BACKEND as BackendPreference | undefined) ?? 'auto';
+  // no preference: the same environment-over-auto rule as the command line (an empty variable is unset)
+  const wanted = preference ?? backendPreference();
   if (wanted !== 'auto' && !BACKEND_ORDER.includes(wanted as BackendName)) {
     throw new Error(`unknown backend '${wanted}'; choose one of auto, ${BACKEND_ORDER.join(', ')}`);
   }
