@@ -14,6 +14,7 @@ export * from './backend';
 export * from './module';
 export * from './safetensors';
 export * from './boxes';
+export * from './coco-json';
 export * from './assignment';
 export * from './ops/batch-gather';
 export * from './nn';

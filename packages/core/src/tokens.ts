@@ -6,7 +6,7 @@
  * rewards) by that name; the `Active*` tokens hand consumers what the config picked.
  */
 import type { ServiceIdentifier } from 'inversify';
-import type { AdvantageNormaliser, Backbone, DatasetReader, Detector, KlAnchor, MetricsSink, Reward, WeightedReward } from './contracts';
+import type { AdvantageNormaliser, Backbone, DatasetReader, Detector, EvaluatorFactory, KlAnchor, MetricsSink, Reward, WeightedReward } from './contracts';
 import type { DinoR1Config } from './config/schema';
 import type { Logger } from './logger';
 
@@ -35,6 +35,8 @@ export const TOKENS = {
   KlAnchor: token<KlAnchor>('KlAnchor'),
   /** Named: chosen per data spec (`coco`, `lvis`, `odinw`, `odvg`, `synthetic`, …). */
   DatasetReader: token<DatasetReader>('DatasetReader'),
+  /** Named: chosen by `eval --evaluator` (`coco`, `lvis`, …). */
+  EvaluatorFactory: token<EvaluatorFactory>('EvaluatorFactory'),
   /** Multi-bound: every sink receives every metrics record. */
   MetricsSink: token<MetricsSink>('MetricsSink'),
   /** The run directory, bound by the training pipeline (`trainRun`): where a plugin's sink or files go. */

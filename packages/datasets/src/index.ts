@@ -12,7 +12,6 @@ export * from './synthetic/shapes';
 export * from './synthetic/scene';
 export * from './synthetic/dataset';
 export * from './loader';
-export * from './coco-json';
 export * from './format-error';
 export * from './coco';
 export * from './odinw';

@@ -8,6 +8,7 @@ import type { GroundTruth } from './data';
 import { DetectionEvaluator } from './detection-store';
 import { AREA_LABELS, DEFAULT_AREA_RNG, DEFAULT_IOU_THRS, DEFAULT_REC_THRS } from './linspace';
 import { boxIou, byScore, evaluateImage, type ImageEval } from './match';
+import { cocoSummaryText } from './summary-table';
 
 /** `COCOeval.params` fields, under pycocotools' names. */
 export interface CocoParams {
@@ -75,7 +76,7 @@ export class CocoEvaluator extends DetectionEvaluator {
   summarize(): EvaluationSummary {
     const r = this.evaluate();
     const names = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'];
-    return { stats: r.stats, named: Object.fromEntries(names.map((n, i) => [n, r.stats[i]])), perCategory: r.perCategoryAp };
+    return { stats: r.stats, named: Object.fromEntries(names.map((n, i) => [n, r.stats[i]])), perCategory: r.perCategoryAp, text: cocoSummaryText(r) };
   }
 
   evaluate(): CocoEvalResult {

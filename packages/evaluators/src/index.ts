@@ -8,3 +8,4 @@ export * from './lvis-eval';
 export * from './odinw-eval';
 export * from './summary-table';
 export * from './detection-store';
+export * from './plugin';

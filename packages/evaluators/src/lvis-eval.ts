@@ -11,6 +11,7 @@ import type { Detection, GroundTruth } from './data';
 import { DetectionEvaluator } from './detection-store';
 import { AREA_LABELS, DEFAULT_AREA_RNG, DEFAULT_IOU_THRS, DEFAULT_REC_THRS } from './linspace';
 import { boxIou, byScore, evaluateImage } from './match';
+import { lvisSummaryText } from './summary-table';
 
 export interface LvisParams {
   /** Detections kept per image (lvis-api `max_dets`, default 300). */
@@ -70,7 +71,7 @@ export class LvisEvaluator extends DetectionEvaluator {
 
   summarize(): EvaluationSummary {
     const r = this.evaluate();
-    return { stats: Object.values(r.results), named: r.results, perCategory: r.perCategoryAp };
+    return { stats: Object.values(r.results), named: r.results, perCategory: r.perCategoryAp, text: lvisSummaryText(r.results) };
   }
 
   evaluate(): LvisEvalResult {

@@ -3,9 +3,9 @@
  * category's bank embedding; the detector's top-k (queries × prompts) become COCO results in the
  * original image's pixels, scored by the COCO evaluator (pycocotools numbers).
  */
-import { tf, type DetectorOutput, type ImageBatch, type PromptBatch, type ResultDetection, type Detector, type Module } from '@dino-r1/core';
-import { collateImages, toCocoJson, type BatchLoader, type Sample } from '@dino-r1/datasets';
-import { CocoEvaluator, GroundTruth, type CocoEvalResult } from '@dino-r1/evaluators';
+import { tf, type DetectorOutput, type Evaluator, type ImageBatch, type PromptBatch, type ResultDetection, type Detector, type Module } from '@dino-r1/core';
+import { collateImages, type BatchLoader, type Sample } from '@dino-r1/datasets';
+import { CocoEvaluatorFactory } from '@dino-r1/evaluators';
 import { bankPrompts, type PromptBank } from './prompt-bank';
 
 export const COCO_STAT_NAMES = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
@@ -61,25 +61,29 @@ export function predict(detector: Detector & Module, samples: readonly Sample[],
 }
 
 export interface EvalResult {
+  /** The evaluator's summary numbers in its tool's order (COCO: the 12 of `COCO_STAT_NAMES`). */
   readonly stats: number[];
   readonly named: Record<string, number>;
+  /** AP per category name. */
   readonly perCategory: Record<string, number>;
   readonly predictions: Prediction[];
-  /** The evaluator's full result (params, per-category AP) for the familiar summary text. */
-  readonly coco: CocoEvalResult;
+  /** The evaluator's familiar summary text (pycocotools' table for COCO). */
+  readonly text: string;
   /** Every detection in COCO results form (only with `collect`). */
   readonly results?: ResultDetection[];
 }
 
-/** Evaluates on every image of `loader` (no augmentation expected); keeps the first `keep` predictions for pictures. */
+/**
+ * Evaluates on every image of `loader` (no augmentation expected) with `evaluator` (default: COCO over the
+ * loader's dataset); keeps the first `keep` predictions for pictures.
+ */
 export async function evaluateWithBank(
   detector: Detector & Module,
   loader: BatchLoader,
   bank: PromptBank,
-  options: { topK?: number; keep?: number; collect?: boolean; onBatch?: (done: number, total: number) => void } = {},
+  options: { evaluator?: Evaluator; topK?: number; keep?: number; collect?: boolean; onBatch?: (done: number, total: number) => void } = {},
 ): Promise<EvalResult> {
-  const gt = GroundTruth.parse(toCocoJson(loader.dataset), loader.dataset.name);
-  const evaluator = new CocoEvaluator(gt);
+  const evaluator = options.evaluator ?? new CocoEvaluatorFactory().create(loader.dataset);
   const predictions: Prediction[] = [];
   const results: ResultDetection[] = [];
   for await (const { samples, done, total } of loader.sampleGroups(0)) {
@@ -91,14 +95,14 @@ export async function evaluateWithBank(
     });
     options.onBatch?.(done, total);
   }
-  const coco = evaluator.evaluate();
+  const summary = evaluator.summarize();
   const names = new Map(loader.dataset.categories.map((c) => [c.id, c.name]));
   return {
-    stats: [...coco.stats],
-    named: Object.fromEntries(COCO_STAT_NAMES.map((n, i) => [n, coco.stats[i]])),
-    perCategory: Object.fromEntries([...coco.perCategoryAp].map(([id, ap]) => [names.get(id) ?? String(id), ap])),
+    stats: [...summary.stats],
+    named: { ...summary.named },
+    perCategory: Object.fromEntries([...(summary.perCategory ?? [])].map(([id, ap]) => [names.get(id) ?? String(id), ap])),
     predictions,
-    coco,
+    text: summary.text ?? Object.entries(summary.named).map(([k, v]) => ` ${k} = ${v.toFixed(3)}`).join('\n'),
     ...(options.collect ? { results } : {}),
   };
 }

@@ -19,6 +19,7 @@ import {
 } from '@dino-r1/core';
 import { backboneDinoPlugin } from '@dino-r1/backbone-dino';
 import { datasetsPlugin } from '@dino-r1/datasets';
+import { evaluatorsPlugin } from '@dino-r1/evaluators';
 import { decoderPlugin } from '@dino-r1/decoder';
 import { DetectorPolicy, grqoPlugin, latestCheckpoint } from '@dino-r1/grqo';
 import { rewardsPlugin } from '@dino-r1/rewards';
@@ -27,7 +28,7 @@ import { loadTensors } from '@dino-r1/core';
 import { loadPluginFiles } from './plugin-files';
 import { withSeededRandom } from './seed';
 
-export const BUILTIN_PLUGINS: readonly Plugin[] = [backboneDinoPlugin, decoderPlugin, rewardsPlugin, grqoPlugin, datasetsPlugin];
+export const BUILTIN_PLUGINS: readonly Plugin[] = [backboneDinoPlugin, decoderPlugin, rewardsPlugin, grqoPlugin, datasetsPlugin, evaluatorsPlugin];
 
 export interface Model {
   readonly container: Container;

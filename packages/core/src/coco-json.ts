@@ -1,5 +1,5 @@
 /** A dataset as COCO instances json (what the evaluators read as ground truth, and what `export` writes). */
-import type { DetectionDataset } from '@dino-r1/core';
+import type { DetectionDataset } from './contracts';
 
 export interface CocoInstancesJson {
   images: Array<{ id: number; width: number; height: number; file_name: string; neg_category_ids?: number[]; not_exhaustive_category_ids?: number[] }>;
