@@ -5,16 +5,41 @@
  * bad input fails with a clear message.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RUN_PRESETS } from '../src/pipeline/presets';
 
 const CLI = resolve(__dirname, '../dist/cli/main.js');
+const MUSHROOMS = resolve(__dirname, '../../../../shared/data/odinw/NorthAmericaMushrooms');
 const SMALL = ['--data', 'synthetic:train?images=24', '--eval-data', 'synthetic:val?images=8'];
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'dino-r1-train-'));
+}
+
+/**
+ * A COCO file as LVIS v1: categories get a frequency (r, c, f in turn); even-indexed images list every
+ * category absent from them as verified negative, every third image marks its first category as not
+ * exhaustively annotated, so the federated rules of lvis-api all take part.
+ */
+function lvisFromCoco(file: string): unknown {
+  if (!existsSync(file)) throw new Error(`missing ${file}: ../shared/data must sit beside the repository`);
+  const coco = JSON.parse(readFileSync(file, 'utf8'));
+  const catIds: number[] = coco.categories.map((c: { id: number }) => c.id);
+  const present = (id: number) => new Set<number>(coco.annotations.filter((a: { image_id: number }) => a.image_id === id).map((a: { category_id: number }) => a.category_id));
+  return {
+    ...coco,
+    categories: coco.categories.map((c: object, i: number) => ({ ...c, frequency: 'rcf'[i % 3] })),
+    images: coco.images.map((im: { id: number }, i: number) => {
+      const pos = present(im.id);
+      return {
+        ...im,
+        neg_category_ids: i % 2 === 0 ? catIds.filter((c) => !pos.has(c)) : [],
+        not_exhaustive_category_ids: i % 3 === 0 && pos.size ? [[...pos][0]] : [],
+      };
+    }),
+  };
 }
 
 function train(out: string, steps: number, extra: string[] = []): string {
@@ -82,6 +107,69 @@ describe('dino-r1 train', () => {
     fromFiles.stats.forEach((s: number, i: number) => expect(Math.abs(s - direct.stats[i])).toBeLessThanOrEqual(1e-9));
   }, 120000);
 
+  it('eval --evaluator lvis: federated LVIS numbers whose --results eval lvis reproduces (1e-9); coco on the same data differs', () => {
+    const dir = tmp();
+    const lvisFile = join(dir, 'lvis.json');
+    writeFileSync(lvisFile, JSON.stringify(lvisFromCoco(join(MUSHROOMS, 'train', '_annotations.coco.json'))));
+    const spec = `lvis:${lvisFile}?imagesDir=${join(MUSHROOMS, 'train')}`;
+    const results = join(dir, 'results.json');
+    const args = ['eval', '--checkpoint', run, '--data', spec, '--support', spec, '--json'];
+    const direct = JSON.parse(execFileSync('node', [CLI, ...args, '--evaluator', 'lvis', '--results', results], { encoding: 'utf8' }));
+    expect(direct).toMatchObject({ evaluator: 'lvis', shots: 'all', runs: [{ seed: null }] });
+    expect(Object.keys(direct.runs[0].named)).toEqual(expect.arrayContaining(['APr', 'APc', 'APf']));
+    const fromFiles = JSON.parse(execFileSync('node', [CLI, 'eval', 'lvis', '--gt', lvisFile, '--dt', results, '--json'], { encoding: 'utf8' }));
+    expect(Object.keys(fromFiles.results)).toEqual(Object.keys(direct.runs[0].named));
+    Object.values(fromFiles.results).forEach((v, i) => expect(Math.abs((v as number) - direct.runs[0].stats[i])).toBeLessThanOrEqual(1e-9));
+    const coco = JSON.parse(execFileSync('node', [CLI, ...args], { encoding: 'utf8' }));
+    expect(coco.evaluator).toBe('coco');
+    expect(coco.runs[0].stats).toHaveLength(12);
+    const unknown = spawnSync('node', [CLI, 'eval', '--checkpoint', run, '--evaluator', 'voc'], { encoding: 'utf8' });
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toMatch(/voc[\s\S]*coco[\s\S]*lvis/);
+    const noLvisFields = spawnSync('node', [CLI, 'eval', '--checkpoint', run, '--evaluator', 'lvis'], { encoding: 'utf8' });
+    expect(noLvisFields.stderr).toContain("has no LVIS fields (neg_category_ids, category frequency): read it with the 'lvis' reader");
+  }, 300000);
+
+  it('eval --evaluator NAME picks an evaluator a --plugin file registers', () => {
+    const plugin = resolve(__dirname, 'fixtures/plugins/count-evaluator.js');
+    const out = JSON.parse(execFileSync('node', [CLI, 'eval', '--checkpoint', run, '--evaluator', 'detection-count', '--plugin', plugin, '--json'], { encoding: 'utf8' }));
+    const images = 8; // SMALL's eval split
+    expect(out.named.detections).toBe(images * 100); // the top 100 of every image
+    expect(out.named.per_image).toBe(100);
+    expect(out.named.mean_score).toBeGreaterThan(0);
+  }, 120000);
+
+  it('eval --evaluator odinw: a folder of datasets in one call, --results DIR equal to eval odinw (1e-9), prompts from --support-split', () => {
+    const dir = tmp();
+    const root = join(dir, 'odinw');
+    mkdirSync(root);
+    for (const name of ['NorthAmericaMushrooms', 'Packages']) symlinkSync(join(MUSHROOMS, '..', name), join(root, name));
+    const [dtTrain, dtValid] = [join(dir, 'dt-train'), join(dir, 'dt-valid')];
+    const args = ['eval', '--checkpoint', run, '--evaluator', 'odinw', '--data', `odinw:${root}?split=valid`, '--json'];
+    const direct = JSON.parse(execFileSync('node', [CLI, ...args, '--results', dtTrain], { encoding: 'utf8' }));
+    expect(direct).toMatchObject({ evaluator: 'odinw', split: 'valid', supportSplit: 'train', shots: 'all' });
+    const summary = direct.runs[0];
+    expect(summary.datasets.map((d: { name: string }) => d.name)).toEqual(['NorthAmericaMushrooms', 'Packages']);
+    expect(summary.means.odinw13.present).toEqual(['NorthAmericaMushrooms', 'Packages']);
+    expect(summary.means.odinw13.missing).toHaveLength(11);
+    const fromFiles = JSON.parse(execFileSync('node', [CLI, 'eval', 'odinw', '--root', root, '--dt', dtTrain, '--split', 'valid', '--json'], { encoding: 'utf8' }));
+    expect(fromFiles.datasets.map((d: { name: string }) => d.name)).toEqual(['NorthAmericaMushrooms', 'Packages']);
+    fromFiles.datasets.forEach((d: { stats: number[] }, k: number) =>
+      d.stats.forEach((v, i) => expect(Math.abs(v - summary.datasets[k].stats[i])).toBeLessThanOrEqual(1e-9)),
+    );
+    expect(Math.abs(fromFiles.means.odinw35.mean - summary.means.odinw35.mean)).toBeLessThanOrEqual(1e-9);
+    // prompts from the valid split: other banks, so other detection scores
+    execFileSync('node', [CLI, ...args, '--support-split', 'valid', '--results', dtValid], { encoding: 'utf8' });
+    expect(readFileSync(join(dtValid, 'Packages.json'), 'utf8')).not.toEqual(readFileSync(join(dtTrain, 'Packages.json'), 'utf8'));
+    const k = JSON.parse(execFileSync('node', [CLI, ...args, '--shots', '1', '--shots-seeds', '0,1'], { encoding: 'utf8' }));
+    expect(k.runs.map((r: { seed: number }) => r.seed)).toEqual([0, 1]);
+    expect(k.spread.odinw35.mean).toBeCloseTo((k.runs[0].means.odinw35.mean + k.runs[1].means.odinw35.mean) / 2, 12);
+    const noData = spawnSync('node', [CLI, 'eval', '--checkpoint', run, '--evaluator', 'odinw'], { encoding: 'utf8' });
+    expect([noData.status, noData.stderr]).toEqual([2, expect.stringContaining('--evaluator odinw needs --data odinw:ROOT')]);
+    const misplaced = spawnSync('node', [CLI, 'eval', '--checkpoint', run, '--support-split', 'valid'], { encoding: 'utf8' });
+    expect([misplaced.status, misplaced.stderr]).toEqual([2, expect.stringContaining('--support-split goes with --evaluator odinw')]);
+  }, 300000);
+
   it('eval --shots: K-shot banks over seeded draws with mean and sd; --shots all equals the run’s own bank', () => {
     const direct = JSON.parse(execFileSync('node', [CLI, 'eval', '--checkpoint', run, '--json'], { encoding: 'utf8' }));
     const all = JSON.parse(execFileSync('node', [CLI, 'eval', '--checkpoint', run, '--json', '--shots', 'all'], { encoding: 'utf8' }));
@@ -96,7 +184,9 @@ describe('dino-r1 train', () => {
     const tooMany = spawnSync('node', [CLI, 'eval', '--checkpoint', run, '--shots', '100000'], { encoding: 'utf8' });
     expect(tooMany.stderr).toMatch(/--shots 100000: category \d+ has only \d+ instances in the support split/);
     const lone = spawnSync('node', [CLI, 'eval', '--checkpoint', run, '--shots-seeds', '1'], { encoding: 'utf8' });
-    expect([lone.status, lone.stderr]).toEqual([2, expect.stringContaining('--shots-seeds and --support go with --shots K')]);
+    expect([lone.status, lone.stderr]).toEqual([2, expect.stringContaining('--shots-seeds goes with --shots K')]);
+    const two = spawnSync('node', [CLI, 'eval', '--checkpoint', run, '--shots', '1', '--shots-seeds', '0,1', '--results', join(tmp(), 'r.json')], { encoding: 'utf8' });
+    expect([two.status, two.stderr]).toEqual([2, expect.stringContaining('--results writes the detections of one prompt draw')]);
   }, 300000);
 
   it('prompts extract writes a bank with every category', () => {

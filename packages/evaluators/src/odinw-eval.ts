@@ -74,11 +74,11 @@ export interface OdinwSummary {
   readonly means: Record<'odinw13' | 'odinw35' | 'all', { mean: number; present: string[]; missing: string[] }>;
 }
 
-/** Dataset folders under `root` that hold `<split>/_annotations.coco.json`. */
+/** Dataset folders (or symbolic links to them) under `root` that hold `<split>/_annotations.coco.json`. */
 export function odinwDatasets(root: string, split = 'test'): string[] {
   if (!existsSync(root)) throw new Error(`${root}: no such ODinW folder`);
   return readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(root, d.name, split, '_annotations.coco.json')))
+    .filter((d) => (d.isDirectory() || d.isSymbolicLink()) && existsSync(join(root, d.name, split, '_annotations.coco.json')))
     .map((d) => d.name)
     .sort();
 }
