@@ -27,7 +27,8 @@ function lvisFromCoco(file: string): unknown {
   if (!existsSync(file)) throw new Error(`missing ${file}: ../shared/data must sit beside the repository`);
   const coco = JSON.parse(readFileSync(file, 'utf8'));
   const catIds: number[] = coco.categories.map((c: { id: number }) => c.id);
-  const present = (id: number) => new Set<number>(coco.annotations.filter((a: { image_id: number }) => a.image_id === id).map((a: { category_id: number }) => a.category_id));
+  const present = (id: number) =>
+    new Set<number>(coco.annotations.filter((a: { image_id: number }) => a.image_id === id).map((a: { category_id: number }) => a.category_id));
   return {
     ...coco,
     categories: coco.categories.map((c: object, i: number) => ({ ...c, frequency: 'rcf'[i % 3] })),
@@ -132,7 +133,9 @@ describe('dino-r1 train', () => {
 
   it('eval --evaluator NAME picks an evaluator a --plugin file registers', () => {
     const plugin = resolve(__dirname, 'fixtures/plugins/count-evaluator.js');
-    const out = JSON.parse(execFileSync('node', [CLI, 'eval', '--checkpoint', run, '--evaluator', 'detection-count', '--plugin', plugin, '--json'], { encoding: 'utf8' }));
+    const out = JSON.parse(
+      execFileSync('node', [CLI, 'eval', '--checkpoint', run, '--evaluator', 'detection-count', '--plugin', plugin, '--json'], { encoding: 'utf8' }),
+    );
     const images = 8; // SMALL's eval split
     expect(out.named.detections).toBe(images * 100); // the top 100 of every image
     expect(out.named.per_image).toBe(100);
@@ -152,7 +155,9 @@ describe('dino-r1 train', () => {
     expect(summary.datasets.map((d: { name: string }) => d.name)).toEqual(['NorthAmericaMushrooms', 'Packages']);
     expect(summary.means.odinw13.present).toEqual(['NorthAmericaMushrooms', 'Packages']);
     expect(summary.means.odinw13.missing).toHaveLength(11);
-    const fromFiles = JSON.parse(execFileSync('node', [CLI, 'eval', 'odinw', '--root', root, '--dt', dtTrain, '--split', 'valid', '--json'], { encoding: 'utf8' }));
+    const fromFiles = JSON.parse(
+      execFileSync('node', [CLI, 'eval', 'odinw', '--root', root, '--dt', dtTrain, '--split', 'valid', '--json'], { encoding: 'utf8' }),
+    );
     expect(fromFiles.datasets.map((d: { name: string }) => d.name)).toEqual(['NorthAmericaMushrooms', 'Packages']);
     fromFiles.datasets.forEach((d: { stats: number[] }, k: number) =>
       d.stats.forEach((v, i) => expect(Math.abs(v - summary.datasets[k].stats[i])).toBeLessThanOrEqual(1e-9)),
@@ -185,7 +190,9 @@ describe('dino-r1 train', () => {
     expect(tooMany.stderr).toMatch(/--shots 100000: category \d+ has only \d+ instances in the support split/);
     const lone = spawnSync('node', [CLI, 'eval', '--checkpoint', run, '--shots-seeds', '1'], { encoding: 'utf8' });
     expect([lone.status, lone.stderr]).toEqual([2, expect.stringContaining('--shots-seeds goes with --shots K')]);
-    const two = spawnSync('node', [CLI, 'eval', '--checkpoint', run, '--shots', '1', '--shots-seeds', '0,1', '--results', join(tmp(), 'r.json')], { encoding: 'utf8' });
+    const two = spawnSync('node', [CLI, 'eval', '--checkpoint', run, '--shots', '1', '--shots-seeds', '0,1', '--results', join(tmp(), 'r.json')], {
+      encoding: 'utf8',
+    });
     expect([two.status, two.stderr]).toEqual([2, expect.stringContaining('--results writes the detections of one prompt draw')]);
   }, 300000);
 

@@ -97,3 +97,17 @@ describe('README TypeScript examples', () => {
     out.matrix.forEach((row: number[], i: number) => expect(row[0]).toBeCloseTo(expected[i], 6));
   });
 });
+
+describe('docs/configs', () => {
+  it('odinw-vits14.json is the odinw preset’s data, schedule and augmentation with a ViT-S/14 backbone', () => {
+    const { loadConfigFile, parseConfig } = require('@dino-r1/core') as typeof import('@dino-r1/core');
+    const { RUN_PRESETS } = require('../src/pipeline/presets') as typeof import('../src/pipeline/presets');
+    const file = loadConfigFile(join(ROOT, 'docs/configs/odinw-vits14.json'));
+    const preset = parseConfig(RUN_PRESETS.odinw);
+    expect(file.model).toMatchObject({ preset: 'tiny', backbone: 'dinov2', options: { preset: 'vits14' } });
+    expect(file.data).toEqual(preset.data);
+    expect(file.train).toEqual(preset.train);
+    expect([file.objective, file.grqo]).toEqual([preset.objective, preset.grqo]);
+    expect(file.optim).toMatchObject({ lr: 1e-4, backboneLrMultiplier: 0.1 });
+  });
+});

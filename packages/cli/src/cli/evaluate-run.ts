@@ -114,8 +114,7 @@ export async function evalRunCommand(args: string[]): Promise<number> {
   ];
   const draws = await promptDraws(common, support, evalSet, values.bank);
   const evaluated: EvalResult[] = [];
-  for (const draw of draws)
-    evaluated.push(await evaluateDraw(common, support, evalSet, draw, () => factory.create(evalSet), values.results !== undefined));
+  for (const draw of draws) evaluated.push(await evaluateDraw(common, support, evalSet, draw, () => factory.create(evalSet), values.results !== undefined));
   if (values.results) writeFileAtomic(values.results, `${JSON.stringify(evaluated[0].results)}\n`);
   if (values['gt-out']) writeFileAtomic(values['gt-out'], `${JSON.stringify(toCocoJson(evalSet))}\n`);
   if (prompting.shots === undefined) {
@@ -250,7 +249,8 @@ async function odinwReport(c: Common & { spec: DataSpec; supportSplit: string })
   const over = (f: (s: OdinwSummary) => number) => ({ mean: mean(summaries.map(f)), sd: sampleSd(summaries.map(f)) });
   const spread = Object.fromEntries(lists.map((l) => [l, over((s) => s.means[l].mean)]));
   const header = { evaluator: 'odinw', root, split, supportSplit, shots: c.prompting.shots, step: c.step };
-  if (c.json) return `${JSON.stringify({ ...header, runs: summaries.map((s, i) => ({ seed: seeds[i], ...s })), ...(summaries.length > 1 ? { spread } : {}) })}\n`;
+  if (c.json)
+    return `${JSON.stringify({ ...header, runs: summaries.map((s, i) => ({ seed: seeds[i], ...s })), ...(summaries.length > 1 ? { spread } : {}) })}\n`;
   const blocks = summaries.map(
     (s, i) =>
       `ODinW ${split} (step ${c.step}), prompts from each dataset's ${supportSplit} split, ${c.prompting.shots === 'all' ? 'every instance' : `${c.prompting.shots}-shot seed ${seeds[i]}`}\n${odinwSummaryText(s)}`,

@@ -102,7 +102,11 @@ export async function evaluateWithBank(
     named: { ...summary.named },
     perCategory: Object.fromEntries([...(summary.perCategory ?? [])].map(([id, ap]) => [names.get(id) ?? String(id), ap])),
     predictions,
-    text: summary.text ?? Object.entries(summary.named).map(([k, v]) => ` ${k} = ${v.toFixed(3)}`).join('\n'),
+    text:
+      summary.text ??
+      Object.entries(summary.named)
+        .map(([k, v]) => ` ${k} = ${v.toFixed(3)}`)
+        .join('\n'),
     ...(options.collect ? { results } : {}),
   };
 }
